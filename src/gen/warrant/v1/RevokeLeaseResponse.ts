@@ -1,0 +1,11 @@
+// Original file: proto/warrant/v1/credential_service.proto
+
+import type { Lease as _warrant_v1_Lease, Lease__Output as _warrant_v1_Lease__Output } from '../../warrant/v1/Lease.js';
+
+export interface RevokeLeaseResponse {
+  'lease'?: (_warrant_v1_Lease | null);
+}
+
+export interface RevokeLeaseResponse__Output {
+  'lease': (_warrant_v1_Lease__Output | null);
+}

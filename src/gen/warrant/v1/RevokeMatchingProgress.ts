@@ -1,0 +1,34 @@
+// Original file: proto/warrant/v1/admin_service.proto
+
+import type { Lease as _warrant_v1_Lease, Lease__Output as _warrant_v1_Lease__Output } from '../../warrant/v1/Lease.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface RevokeMatchingProgress {
+  'matched'?: (number | string | Long);
+  'revoked'?: (number | string | Long);
+  'failed'?: (number | string | Long);
+  /**
+   * Up to 20 leases of the match (dry run) or the leases that failed.
+   */
+  'sample'?: (_warrant_v1_Lease)[];
+  'done'?: (boolean);
+  /**
+   * Per-lease failures: "<lease id>: <reason>".
+   */
+  'failures'?: (string)[];
+}
+
+export interface RevokeMatchingProgress__Output {
+  'matched': (string);
+  'revoked': (string);
+  'failed': (string);
+  /**
+   * Up to 20 leases of the match (dry run) or the leases that failed.
+   */
+  'sample': (_warrant_v1_Lease__Output)[];
+  'done': (boolean);
+  /**
+   * Per-lease failures: "<lease id>: <reason>".
+   */
+  'failures': (string)[];
+}
