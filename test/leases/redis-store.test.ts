@@ -1,0 +1,299 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { inspect } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { newLeaseId } from '../../src/core/index.js';
+import { RedisLeaseStore, createRedisClient, type LeaseStore } from '../../src/leases/index.js';
+import { hashTagOf, leaseStoreKeys } from '../../src/leases/redis/keys.js';
+import { T0, leaseStoreContract, newLease, rejection } from './contract.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const LUA_DIR = new URL('../../src/leases/redis/lua/', import.meta.url);
+
+let client: Redis;
+const prefixes: string[] = [];
+const stores: LeaseStore[] = [];
+
+function uniquePrefix(): string {
+  const prefix = `test:{leases-${randomUUID()}}:`;
+  prefixes.push(prefix);
+  return prefix;
+}
+
+function storeFor(prefix: string, options: { terminalRetentionMs?: number } = {}): RedisLeaseStore {
+  const store = new RedisLeaseStore(client, { keyPrefix: prefix, ...options });
+  stores.push(store);
+  return store;
+}
+
+async function keysOf(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Redis Cluster's key slot: CRC16/XMODEM of the hash tag (or the whole key), mod 16384. */
+function keySlot(key: string): number {
+  const tag = hashTagOf(key) ?? key;
+  let crc = 0;
+  for (const byte of Buffer.from(tag, 'utf8')) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
+
+beforeAll(async () => {
+  client = await createRedisClient(REDIS_URL);
+});
+
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+  for (const prefix of prefixes.splice(0)) {
+    const keys = await keysOf(prefix);
+    if (keys.length > 0) await client.unlink(...keys);
+  }
+});
+
+afterAll(async () => {
+  await client.quit();
+});
+
+leaseStoreContract('redis', async (options) => storeFor(uniquePrefix(), options));
+
+describe('RedisLeaseStore', () => {
+  it('keeps every key of a store in one cluster slot', async () => {
+    const prefix = uniquePrefix();
+    const store = storeFor(prefix);
+    const claim = { key: 'k', requestDigest: 'd', ttlMs: 60_000 };
+    const a = (await store.createPending(newLease({ taskId: 'a{b}c' }), claim)).lease;
+    await store.activate(a.id, a.expiresAt, T0 + 1);
+    const b = (await store.createPending(newLease({ taskId: '}{', issuedAt: T0 + 1 }))).lease;
+    await store.beginRevoke(b.id, { trigger: 'operator', now: T0 + 2 });
+    const c = (await store.createPending(newLease({ issuedAt: T0 + 2 }))).lease;
+    await store.beginRevoke(c.id, { trigger: 'operator', now: T0 + 3 });
+    await store.finishRevoke(c.id, T0 + 4);
+    const d = (await store.createPending(newLease({ issuedAt: T0 + 5 }))).lease;
+
+    const keys = await keysOf(prefix);
+    const k = leaseStoreKeys(prefix);
+    expect(keys.sort()).toEqual(
+      [
+        k.lease(a.id), k.lease(b.id), k.lease(c.id), k.lease(d.id),
+        k.task('a{b}c'), k.task('}{'), k.task('task-1'),
+        k.idempotency(a.owner, 'k'),
+        k.expiry, k.pending, k.revoking, k.all, k.retired,
+      ].sort(),
+    );
+    const slots = new Set(keys.map(keySlot));
+    expect(slots).toEqual(new Set([keySlot(prefix)]));
+  });
+
+  it('never builds a key inside a script', () => {
+    for (const file of readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'))) {
+      const text = readFileSync(new URL(file, LUA_DIR), 'utf8');
+      expect(text, file).toMatch(/KEYS\[1\][\s\S]*ARGV\[1\][\s\S]*Returns/);
+      const code = text.replace(/--\[\[[\s\S]*?\]\]/g, '').replace(/--[^\n]*/g, '');
+      expect(code, `${file} concatenates strings`).not.toContain('..');
+      const keyArgs = [...code.matchAll(/redis\.call\('(\w+)', ([^,)]+)/g)].map((m) => m[2]);
+      for (const arg of keyArgs) expect(arg, file).toMatch(/^KEYS\[\d\]$/);
+      const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
+      const used = Math.max(...[...code.matchAll(/KEYS\[(\d)\]/g)].map((m) => Number(m[1])));
+      expect(used, file).toBe(numberOfKeys);
+    }
+  });
+
+  it('registers each script under a name carrying a digest of its text, and survives a script cache flush', async () => {
+    const lua = readFileSync(new URL('renew-2.lua', LUA_DIR), 'utf8');
+    const digest = createHash('sha256').update(lua).digest('hex').slice(0, 16);
+    const store = storeFor(uniquePrefix());
+    expect(typeof (client as unknown as Record<string, unknown>)[`warrantRenew_${digest}`]).toBe('function');
+    const lease = (await store.createPending(newLease())).lease;
+    await store.activate(lease.id, lease.expiresAt, T0 + 1);
+    await client.script('FLUSH');
+    const renewed = await store.renew(lease.id, { expiresAt: lease.expiresAt + 1000, now: T0 + 2 });
+    expect(renewed.renewals).toBe(1);
+  });
+
+  it('keeps a terminal lease for the retention period and takes it out of the work indexes', async () => {
+    const prefix = uniquePrefix();
+    const k = leaseStoreKeys(prefix);
+    const store = storeFor(prefix, { terminalRetentionMs: 60_000 });
+    const lease = (await store.createPending(newLease())).lease;
+    await store.activate(lease.id, lease.expiresAt, T0 + 1);
+    expect(await client.pttl(k.lease(lease.id))).toBe(-1);
+    await store.beginRevoke(lease.id, { trigger: 'operator', now: T0 + 2 });
+    await store.finishRevoke(lease.id, T0 + 3);
+
+    const ttl = await client.pttl(k.lease(lease.id));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    for (const index of [k.expiry, k.pending, k.revoking]) expect(await client.zscore(index, lease.id)).toBeNull();
+    expect(await client.zscore(k.all, lease.id)).not.toBeNull();
+    // No live lease is left in the task, so its index expires with its last entry …
+    expect(await client.pttl(k.task('task-1'))).toBeGreaterThan(0);
+    // … until a new lease joins the task.
+    await store.createPending(newLease({ issuedAt: T0 + 10 }));
+    expect(await client.pttl(k.task('task-1'))).toBe(-1);
+  });
+
+  it('drops retired leases from the paging index once their retention has passed', async () => {
+    const prefix = uniquePrefix();
+    const k = leaseStoreKeys(prefix);
+    const store = storeFor(prefix, { terminalRetentionMs: 1000 });
+    const finish = async (issuedAt: number, at: number): Promise<string> => {
+      const lease = (await store.createPending(newLease({ issuedAt }))).lease;
+      await store.beginRevoke(lease.id, { trigger: 'operator', now: at });
+      await store.finishRevoke(lease.id, at);
+      return lease.id;
+    };
+    const old = await finish(T0, T0 + 10);
+    const recent = await finish(T0 + 1, T0 + 5000);
+    expect(await client.zscore(k.all, old)).toBeNull();
+    expect(await client.zscore(k.retired, old)).toBeNull();
+    expect(await client.zscore(k.all, recent)).not.toBeNull();
+    expect(await client.zrange(k.task('task-1'), '0', '-1')).toEqual([recent]);
+  });
+
+  it('stores an idempotency record under a digest of owner and key, for at most its ttl', async () => {
+    const prefix = uniquePrefix();
+    const k = leaseStoreKeys(prefix);
+    const store = storeFor(prefix);
+    const lease = (await store.createPending(newLease(), { key: 'retry-7', requestDigest: 'dg', ttlMs: 30_000 })).lease;
+    const key = k.idempotency(lease.owner, 'retry-7');
+    expect(key).toBe(`${prefix}idem:${createHash('sha256').update(`${lease.owner}\nretry-7`).digest('hex')}`);
+    expect(await client.hgetall(key)).toEqual({ leaseId: lease.id, digest: 'dg', expiresAt: String(T0 + 30_000) });
+    const ttl = await client.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it('returns a short page with a cursor rather than scan every lease for a rare match', async () => {
+    const store = storeFor(uniquePrefix());
+    const rare = (await store.createPending(newLease({ owner: 'spiffe://example.org/rare' }))).lease;
+    for (let start = 0; start < 5100; start += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => store.createPending(newLease({ issuedAt: T0 + 1 + start + i }))),
+      );
+    }
+    const first = await store.list({ owner: rare.owner }, 10);
+    expect(first.leases).toEqual([]);
+    expect(first.cursor).toBeDefined();
+    const second = await store.list({ owner: rare.owner }, 10, first.cursor);
+    expect(second).toEqual({ leases: [rare] });
+  });
+
+  it('reports a server error that is not about reaching Redis as internal', async () => {
+    const prefix = uniquePrefix();
+    await client.set(leaseStoreKeys(prefix).expiry, 'not a sorted set');
+    const err = await rejection(storeFor(prefix).dueForExpiry(T0, 10));
+    expect({ code: err.code, message: err.message }).toEqual({
+      code: 'ERR_INTERNAL',
+      message: 'lease store failed during dueForExpiry: WRONGTYPE Operation against a key holding the wrong kind of value',
+    });
+  });
+
+  it('refuses a key prefix without a hash tag and a client that prefixes keys itself', () => {
+    expect(() => new RedisLeaseStore(client, { keyPrefix: 'warrant:' })).toThrow(
+      'Redis key prefix must contain a non-empty hash tag such as "warrant:{w}:" so every key of the store shares one slot',
+    );
+    const prefixed = new Redis({ lazyConnect: true, keyPrefix: 'x:' });
+    expect(() => new RedisLeaseStore(prefixed)).toThrow('the Redis client must not set keyPrefix; use the store keyPrefix option');
+    prefixed.disconnect();
+  });
+});
+
+describe('Redis unreachable', () => {
+  it('fails to connect with ERR_STORE_UNAVAILABLE, without the password', async () => {
+    const port = await closedPort();
+    const err = await rejection(createRedisClient(`redis://:s3cret-pw@127.0.0.1:${port}`, { connectTimeoutMs: 2000 }));
+    expect({ code: err.code, message: err.message }).toEqual({
+      code: 'ERR_STORE_UNAVAILABLE',
+      message: `lease store unavailable during connect to redis://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    });
+    expect(err.cause).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(inspect(err, { depth: 10 })).not.toContain('s3cret-pw');
+  });
+
+  it('fails a store call at once when the client is not connected', async () => {
+    const port = await closedPort();
+    const offline = new Redis({ port, host: '127.0.0.1', lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+    offline.on('error', () => undefined);
+    const store = new RedisLeaseStore(offline, { keyPrefix: uniquePrefix() });
+    const err = await rejection(store.get(newLeaseId(T0)));
+    expect({ code: err.code, message: err.message }).toEqual({
+      code: 'ERR_STORE_UNAVAILABLE',
+      message: "lease store unavailable during get: Stream isn't writeable and enableOfflineQueue options is false",
+    });
+    offline.disconnect();
+  });
+
+  it('fails calls while reconnecting, then works again once Redis is back', async () => {
+    const own = await createRedisClient(REDIS_URL);
+    const store = new RedisLeaseStore(own, { keyPrefix: uniquePrefix(), closeClient: true });
+    stores.push(store);
+    await store.ping();
+    const id = await own.client('ID');
+    const reconnecting = once(own, 'reconnecting');
+    await client.client('KILL', 'ID', String(id));
+    await reconnecting;
+    const err = await rejection(store.ping());
+    expect({ code: err.code, message: err.message }).toEqual({
+      code: 'ERR_STORE_UNAVAILABLE',
+      message: "lease store unavailable during ping: Stream isn't writeable and enableOfflineQueue options is false",
+    });
+    await once(own, 'ready');
+    await store.ping();
+  });
+
+  it('fails a call the server does not answer in time, and never hangs', async () => {
+    const prefix = uniquePrefix();
+    const own = await createRedisClient(REDIS_URL, { commandTimeoutMs: 50 });
+    const store = new RedisLeaseStore(own, { keyPrefix: prefix, closeClient: true });
+    stores.push(store);
+    const lease = (await store.createPending(newLease())).lease;
+    // Writes wait while clients are paused; the pause outlasts the command timeout sixfold.
+    await client.client('PAUSE', 300, 'WRITE');
+    const err = await rejection(store.beginRevoke(lease.id, { trigger: 'operator', now: T0 + 1 }));
+    expect({ code: err.code, message: err.message }).toEqual({
+      code: 'ERR_STORE_UNAVAILABLE',
+      message: 'lease store unavailable during beginRevoke: Command timed out',
+    });
+    // A write of our own returns once the pause is over, so the paused revocation has run by cleanup.
+    await client.set(`${prefix}after-pause`, '1');
+  });
+
+  it('connect() on a store reports an unreachable Redis the same way', async () => {
+    const port = await closedPort();
+    const err = await rejection(RedisLeaseStore.connect(`redis://127.0.0.1:${port}`, { connectTimeoutMs: 2000 }));
+    expect(err.code).toBe('ERR_STORE_UNAVAILABLE');
+  });
+
+  it('rejects a URL that is not a Redis URL without echoing it', async () => {
+    const err = await rejection(createRedisClient('http://user:hunter2@example.org'));
+    expect({ code: err.code, message: err.message }).toEqual({
+      code: 'ERR_CONFIG',
+      message: 'Redis URL must start with redis:// or rediss://',
+    });
+  });
+});
