@@ -1,0 +1,80 @@
+import type { Credential, Lease, ProviderKind } from '../core/index.js';
+
+export interface ProviderLimits {
+  /** TTL used when the request names none. */
+  readonly defaultTtlMs: number;
+  /** Longest TTL one mint or renewal may reach; also the lease's max lifetime from issue. */
+  readonly maxTtlMs: number;
+  readonly renewable: boolean;
+}
+
+export interface MintRequest {
+  readonly leaseId: string;
+  /** SPIFFE ID of the workload the credential is for. */
+  readonly owner: string;
+  readonly trustDomain: string;
+  readonly taskId: string;
+  /** Already resolved by resolveScope. */
+  readonly scope: readonly string[];
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
+
+export interface MintResult {
+  readonly credential: Credential;
+  /** The expiry the provider actually applied; the lease takes it exactly. */
+  readonly expiresAt: number;
+}
+
+export interface RenewRequest {
+  readonly lease: Lease;
+  readonly expiresAt: number;
+}
+
+export interface RenewResult {
+  /** Set when renewal produces a fresh credential (e.g. a token with the new expiry). */
+  readonly credential?: Credential;
+  readonly expiresAt: number;
+}
+
+export interface RevokeRequest {
+  readonly leaseId: string;
+  readonly handle: string;
+}
+
+/**
+ * One configured credential source. Providers only mint, renew and revoke; they never schedule
+ * anything (the revocation engine does) and never see the lease store.
+ */
+export interface CredentialProvider {
+  readonly name: string;
+  readonly kind: ProviderKind;
+  readonly limits: ProviderLimits;
+
+  /** MUST be pure: the handle is derived from the lease id alone, so a crashed pending lease can be revoked. */
+  handleFor(leaseId: string): string;
+
+  /**
+   * MUST normalise the requested scope and check it against the provider's ceiling without I/O.
+   * An empty request yields the provider's default scope. Anything outside the ceiling throws
+   * ERR_SCOPE_INVALID naming the offending item.
+   */
+  resolveScope(requested: readonly string[]): readonly string[];
+
+  /** MUST create the credential or throw (ERR_PROVIDER_UNAVAILABLE when the backend cannot be reached). */
+  mint(request: MintRequest): Promise<MintResult>;
+
+  /** MUST extend the credential's validity to request.expiresAt or throw. */
+  renew(request: RenewRequest): Promise<RenewResult>;
+
+  /**
+   * OPTIONAL: delivers the credential of an active lease again, for a retried request with the
+   * same idempotency key. Providers that cannot (a database password is never stored) omit it.
+   */
+  redeliver?(lease: Lease): Promise<Credential>;
+
+  /** MUST be idempotent: revoking a credential that is already gone succeeds. */
+  revoke(request: RevokeRequest): Promise<void>;
+
+  close(): Promise<void>;
+}
