@@ -1,0 +1,166 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** What happened, to whom, under which decision. Never a secret: secrets appear only as HMACs. */
+export interface AuditEvent {
+  readonly type: 'decision' | 'issue' | 'renew' | 'revoke' | 'complete' | 'reap' | 'admin';
+  readonly [field: string]: unknown;
+}
+
+export interface AuditRecord extends AuditEvent {
+  readonly seq: number;
+  readonly ts: string;
+  /** Hash of the previous record ("" for the first); altering or removing a line breaks the chain. */
+  readonly prev: string;
+  readonly hash: string;
+}
+
+export interface AuditLog {
+  append(event: AuditEvent): void;
+  /** HMAC-SHA256 of a secret under the audit key: lets an investigator match a leaked secret to its lease. */
+  digestSecret(secret: string): string;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function chainHash(prev: string, body: string): string {
+  return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
+}
+
+async function lastRecord(file: string): Promise<{ seq: number; hash: string } | undefined> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return undefined;
+    const len = Math.min(size, 1 << 20);
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, size - len);
+    const lines = buf.toString('utf8').trimEnd().split('\n');
+    const last = lines[lines.length - 1];
+    if (last === undefined) return undefined;
+    const rec = JSON.parse(last) as { seq?: unknown; hash?: unknown };
+    if (typeof rec.seq !== 'number' || typeof rec.hash !== 'string') throw new Error('last line has no seq/hash');
+    return { seq: rec.seq, hash: rec.hash };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Loads the HMAC key, creating a random one (mode 0600) on first use. */
+export async function loadOrCreateHmacKey(file: string): Promise<Buffer> {
+  try {
+    const text = (await readFile(file, 'utf8')).trim();
+    const key = Buffer.from(text, 'base64url');
+    if (key.length < 32) throw new Error(`audit HMAC key in ${file} is shorter than 32 bytes`);
+    return key;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await mkdir(dirname(file), { recursive: true });
+  const key = randomBytes(32);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, key.toString('base64url') + '\n', { mode: 0o600 });
+  await rename(tmp, file);
+  return key;
+}
+
+/** Append-only, hash-chained JSON lines file. Writes are buffered; flush() waits for the OS. */
+export class FileAuditLog implements AuditLog {
+  readonly #stream: WriteStream;
+  readonly #key: Buffer;
+  #seq: number;
+  #prev: string;
+  #failed: Error | undefined;
+  readonly #onError: (err: Error) => void;
+
+  private constructor(stream: WriteStream, key: Buffer, seq: number, prev: string, onError: (err: Error) => void) {
+    this.#stream = stream;
+    this.#key = key;
+    this.#seq = seq;
+    this.#prev = prev;
+    this.#onError = onError;
+    stream.on('error', (err) => {
+      this.#failed = err;
+      this.#onError(err);
+    });
+  }
+
+  static async open(file: string, hmacKey: Buffer, onError: (err: Error) => void = () => {}): Promise<FileAuditLog> {
+    await mkdir(dirname(file), { recursive: true });
+    const last = await lastRecord(file);
+    const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+    return new FileAuditLog(stream, hmacKey, last?.seq ?? 0, last?.hash ?? '', onError);
+  }
+
+  append(event: AuditEvent): void {
+    if (this.#failed !== undefined) {
+      this.#onError(this.#failed);
+      return;
+    }
+    const seq = ++this.#seq;
+    const body = JSON.stringify({ seq, ts: new Date().toISOString(), ...event, prev: this.#prev });
+    const hash = chainHash(this.#prev, body);
+    this.#prev = hash;
+    this.#stream.write(`${body.slice(0, -1)},"hash":"${hash}"}\n`);
+  }
+
+  digestSecret(secret: string): string {
+    return createHmac('sha256', this.#key).update(secret).digest('base64url');
+  }
+
+  flush(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#stream.writableLength === 0) resolve();
+      else this.#stream.once('drain', () => resolve());
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.#stream.end(() => resolve()));
+  }
+}
+
+export interface ChainCheck {
+  readonly ok: boolean;
+  readonly records: number;
+  /** 1-based line of the first break. */
+  readonly brokenAt?: number;
+  readonly problem?: string;
+}
+
+/** Recomputes the chain over a file's lines. */
+export function verifyChain(text: string): ChainCheck {
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  let prev = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return { ok: false, records: i, brokenAt: i + 1, problem: 'not JSON' };
+    }
+    const hash = rec['hash'];
+    if (rec['prev'] !== prev && !(i === 0 && typeof rec['prev'] === 'string')) {
+      return { ok: false, records: i, brokenAt: i + 1, problem: 'prev does not match the previous record' };
+    }
+    const cut = line.lastIndexOf(',"hash":"');
+    const body = line.slice(0, cut) + '}';
+    if (typeof hash !== 'string' || chainHash(String(rec['prev']), body) !== hash) {
+      return { ok: false, records: i, brokenAt: i + 1, problem: 'hash does not match the record' };
+    }
+    prev = hash;
+  }
+  return { ok: true, records: lines.length };
+}

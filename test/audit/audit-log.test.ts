@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileAuditLog, loadOrCreateHmacKey, verifyChain } from '../../src/audit/index.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'warrant-audit-'));
+
+describe('audit log', () => {
+  it('chains records across reopen and detects an edited or removed line', async () => {
+    const d = dir();
+    const file = join(d, 'audit.log');
+    const key = Buffer.alloc(32, 1);
+    const a = await FileAuditLog.open(file, key);
+    a.append({ type: 'decision', allowed: true });
+    a.append({ type: 'issue', lease: 'l1' });
+    await a.close();
+    const b = await FileAuditLog.open(file, key);
+    b.append({ type: 'revoke', lease: 'l1' });
+    await b.close();
+
+    const text = readFileSync(file, 'utf8');
+    expect(verifyChain(text)).toEqual({ ok: true, records: 3 });
+    const lines = text.trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1, 2, 3]);
+
+    const edited = [lines[0], lines[1]!.replace('"l1"', '"l2"'), lines[2]].join('\n');
+    expect(verifyChain(edited)).toMatchObject({ ok: false, brokenAt: 2, problem: 'hash does not match the record' });
+    const removed = [lines[0], lines[2]].join('\n');
+    expect(verifyChain(removed)).toMatchObject({ ok: false, brokenAt: 2, problem: 'prev does not match the previous record' });
+  });
+
+  it('digests secrets with a per-deployment key created 0600', async () => {
+    const d = dir();
+    const keyFile = join(d, 'hmac.key');
+    const key = await loadOrCreateHmacKey(keyFile);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect((await loadOrCreateHmacKey(keyFile)).equals(key)).toBe(true);
+    const log = await FileAuditLog.open(join(d, 'a.log'), key);
+    const digest = log.digestSecret('super-secret-token');
+    expect(digest).not.toContain('super-secret');
+    expect(digest).toHaveLength(43);
+    await log.close();
+    writeFileSync(keyFile, 'c2hvcnQ\n');
+    await expect(loadOrCreateHmacKey(keyFile)).rejects.toThrow('shorter than 32 bytes');
+  });
+});
