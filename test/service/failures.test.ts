@@ -1,0 +1,86 @@
+// What happens when a provider or the process fails in the middle of an issue or a revocation.
+import { describe, expect, it } from 'vitest';
+import { WarrantError } from '../../src/core/index.js';
+import { AGENT, serviceFixture } from './fixture.js';
+
+describe('issue when the provider fails', () => {
+  it('provider outage while minting → ERR_PROVIDER_UNAVAILABLE, and the pending lease is revoked, never active', async () => {
+    const f = await serviceFixture();
+    f.provider.failMint = new WarrantError('ERR_PROVIDER_UNAVAILABLE', 'provider api is unreachable');
+    await expect(f.issue('t1')).rejects.toMatchObject({ code: 'ERR_PROVIDER_UNAVAILABLE' });
+    const [lease] = await f.leasesOf('t1');
+    expect(lease).toMatchObject({ state: 'expired', trigger: 'expired', reason: 'mint failed' });
+    expect(f.provider.revoked).toEqual([lease!.handle]);
+  });
+
+  it('an unexpected provider error is INTERNAL with no detail for the caller', async () => {
+    const f = await serviceFixture();
+    f.provider.failMint = new WarrantError('ERR_PROVIDER_FAILED', 'driver said: password authentication failed for user x');
+    const err = (await f.issue('t2').catch((e: unknown) => e)) as WarrantError;
+    expect(err.code).toBe('ERR_PROVIDER_FAILED');
+    expect(err.expose).toBe(false);
+  });
+});
+
+describe('crash between pending and active', () => {
+  it('the reaper revokes a stale pending lease at the provider through its derivable handle', async () => {
+    const f = await serviceFixture();
+    const now = f.clock.now();
+    // What a server that died right after writing the intent leaves behind.
+    await f.store.createPending({
+      id: '01jh0000000000000000000000',
+      owner: AGENT.spiffeId,
+      trustDomain: AGENT.trustDomain,
+      taskId: 'crashed',
+      provider: 'api',
+      providerKind: 'oauth-jwt',
+      scope: [],
+      handle: f.provider.handleFor('01jh0000000000000000000000'),
+      issuedAt: now,
+      expiresAt: now + 60_000,
+      maxExpiresAt: now + 3_600_000,
+    });
+    expect(await f.reaper.tick()).toEqual({ expired: 0, abandoned: 0, retried: 0 });
+    f.clock.advance(61_000);
+    expect(await f.reaper.tick()).toMatchObject({ abandoned: 1 });
+    const [lease] = await f.leasesOf('crashed');
+    expect(lease?.state).toBe('expired');
+    expect(f.provider.revoked).toEqual(['01jh0000000000000000000000']);
+  });
+});
+
+describe('revocation through a provider outage', () => {
+  it('keeps the lease revoking, retries, and reports revoked only after the provider confirms', async () => {
+    const f = await serviceFixture();
+    const { lease } = await f.issue('t3');
+    f.provider.failRevoke = new WarrantError('ERR_PROVIDER_UNAVAILABLE', 'down');
+    const first = await f.service.revokeLease(AGENT, lease.id, 'stop');
+    expect(first.state).toBe('revoking');
+    await expect(f.service.renew(AGENT, lease.id, undefined)).rejects.toMatchObject({ code: 'ERR_LEASE_NOT_RENEWABLE' });
+    f.clock.advance(6000);
+    expect(await f.reaper.tick()).toMatchObject({ retried: 1 });
+    expect((await f.store.get(lease.id))?.state).toBe('revoking');
+    f.provider.failRevoke = undefined;
+    f.clock.advance(6000);
+    expect(await f.reaper.tick()).toMatchObject({ retried: 1 });
+    expect(await f.store.get(lease.id)).toMatchObject({ state: 'revoked', trigger: 'owner', reason: 'stop' });
+  });
+
+  it('expiry: the reaper revokes an active lease whose time is up', async () => {
+    const f = await serviceFixture();
+    const { lease } = await f.issue('t4');
+    f.clock.advance(59_000);
+    expect(await f.reaper.tick()).toMatchObject({ expired: 0 });
+    f.clock.advance(2_000);
+    expect(await f.reaper.tick()).toMatchObject({ expired: 1 });
+    expect(await f.store.get(lease.id)).toMatchObject({ state: 'expired', trigger: 'expired' });
+  });
+
+  it('caps a lease at the SVID that obtained it', async () => {
+    const f = await serviceFixture();
+    const shortLived = { ...AGENT, svidExpiresAt: f.clock.now() + 10_000 };
+    const out = await f.service.issue(shortLived, { task: { id: 't5', purpose: '', attributes: {}, parentId: '' }, provider: 'api', scope: [], ttlMs: 60_000, idempotencyKey: '' });
+    expect(out.lease.expiresAt).toBeLessThanOrEqual(shortLived.svidExpiresAt);
+    expect(out.lease.maxExpiresAt).toBeLessThanOrEqual(shortLived.svidExpiresAt);
+  });
+});
