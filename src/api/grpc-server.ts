@@ -1,0 +1,165 @@
+import * as grpc from '@grpc/grpc-js';
+import { experimental } from '@grpc/grpc-js';
+import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call.js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import { WarrantError } from '../core/index.js';
+import type { AdminServiceHandlers } from '../gen/warrant/v1/AdminService.js';
+import type { CredentialServiceHandlers } from '../gen/warrant/v1/CredentialService.js';
+import type { Workload } from '../identity/index.js';
+import type { WarrantService } from '../service/index.js';
+import { credentialToPb, eventToPb, fromDuration, issueInputFromPb, leaseToPb, selectorFromPb } from './convert.js';
+import { toServiceError } from './errors.js';
+import { loadWarrantProto } from './proto.js';
+import type { PeerIdentity } from './peer-identity.js';
+import type { TlsSource } from './tls-source.js';
+
+export interface GrpcServerDeps {
+  readonly service: WarrantService;
+  readonly identity: PeerIdentity;
+  readonly tls: TlsSource;
+  readonly log: Logger;
+}
+
+export interface RunningGrpcServer {
+  readonly server: grpc.Server;
+  readonly port: number;
+  readonly health: HealthImplementation;
+  close(graceMs?: number): Promise<void>;
+}
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+
+/** One wrapper for every unary handler: authenticate, run, answer exactly once, map errors once. */
+function unary<Req, Res>(
+  deps: GrpcServerDeps,
+  method: string,
+  fn: (caller: Workload, request: Req) => Promise<Res>,
+): Unary<Req, Res> {
+  return (call, callback) => {
+    let caller: Workload;
+    try {
+      caller = deps.identity.workloadOf(call as unknown as ServerSurfaceCall);
+    } catch (err) {
+      callback(toServiceError(err, deps.log, method));
+      return;
+    }
+    fn(caller, call.request).then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(toServiceError(err, deps.log, method)),
+    );
+  };
+}
+
+function credentialHandlers(deps: GrpcServerDeps): CredentialServiceHandlers {
+  const { service } = deps;
+  return {
+    IssueTaskCredential: unary(deps, 'IssueTaskCredential', async (caller, req) => {
+      const out = await service.issue(caller, issueInputFromPb(req));
+      return { lease: leaseToPb(out.lease), credential: credentialToPb(out.credential) };
+    }),
+    RenewLease: unary(deps, 'RenewLease', async (caller, req) => {
+      const out = await service.renew(caller, req.lease_id, fromDuration(req.increment, 'increment'));
+      return { lease: leaseToPb(out.lease), credential: credentialToPb(out.credential) };
+    }),
+    RevokeLease: unary(deps, 'RevokeLease', async (caller, req) => ({
+      lease: leaseToPb(await service.revokeLease(caller, req.lease_id, req.reason)),
+    })),
+    CompleteTask: unary(deps, 'CompleteTask', async (caller, req) => ({
+      leases: (await service.completeTask(caller, req.task_id)).map(leaseToPb),
+    })),
+    WatchLeases: (call) => {
+      try {
+        const caller = deps.identity.workloadOf(call as unknown as ServerSurfaceCall);
+        const unsubscribe = service.watch(caller, call.request.task_id, call.request.lease_ids, (event) => {
+          call.write(eventToPb(event));
+        });
+        const end = () => unsubscribe();
+        call.on('cancelled', end);
+        call.on('close', end);
+        call.on('error', end);
+      } catch (err) {
+        call.emit('error', toServiceError(err, deps.log, 'WatchLeases'));
+      }
+    },
+  };
+}
+
+function adminHandlers(deps: GrpcServerDeps): AdminServiceHandlers {
+  const { service } = deps;
+  return {
+    GetLease: unary(deps, 'GetLease', async (caller, req) => ({ lease: leaseToPb(await service.getLease(caller, req.lease_id)) })),
+    ListLeases: unary(deps, 'ListLeases', async (caller, req) => {
+      const page = await service.listLeases(caller, selectorFromPb(req.selector), req.page_size, req.page_token);
+      return { leases: page.leases.map(leaseToPb), next_page_token: page.cursor };
+    }),
+    RevokeMatching: (call) => {
+      const run = async () => {
+        const caller = deps.identity.workloadOf(call as unknown as ServerSurfaceCall);
+        let cancelled = false;
+        call.on('cancelled', () => {
+          cancelled = true;
+        });
+        const summary = await service.revokeMatching(caller, selectorFromPb(call.request.selector), call.request.reason, call.request.dry_run, (p) => {
+          if (!cancelled) call.write({ matched: String(p.matched), revoked: String(p.revoked), failed: String(p.failed), done: false });
+        });
+        if (!cancelled) {
+          call.write({
+            matched: String(summary.matched),
+            revoked: String(summary.revoked),
+            failed: String(summary.failed),
+            sample: summary.sample.map(leaseToPb),
+            failures: [...summary.failures],
+            done: true,
+          });
+          call.end();
+        }
+      };
+      run().catch((err: unknown) => call.emit('error', toServiceError(err, deps.log, 'RevokeMatching')));
+    },
+  };
+}
+
+export async function startGrpcServer(deps: GrpcServerDeps, listen: string): Promise<RunningGrpcServer> {
+  const { definition, warrant } = loadWarrantProto();
+  const server = new grpc.Server({
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.keepalive_timeout_ms': 20_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.max_receive_message_length': 1 << 20,
+  });
+  server.addService(warrant.CredentialService.service, credentialHandlers(deps));
+  server.addService(warrant.AdminService.service, adminHandlers(deps));
+  const health = new HealthImplementation({
+    '': 'SERVING',
+    'warrant.v1.CredentialService': 'SERVING',
+    'warrant.v1.AdminService': 'SERVING',
+  });
+  health.addToServer(server);
+  new ReflectionService(definition).addToServer(server);
+
+  // Client certificates are requested but not required by TLS itself: a missing or foreign
+  // certificate then reaches the handler and gets UNAUTHENTICATED with a reason, not a reset.
+  const creds = experimental.createCertificateProviderServerCredentials(deps.tls, deps.tls, false);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(listen, creds, (err, p) => (err ? reject(new WarrantError('ERR_CONFIG', `cannot listen on ${listen}: ${err.message}`)) : resolve(p)));
+  });
+  return {
+    server,
+    port,
+    health,
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        health.setStatus('', 'NOT_SERVING');
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
