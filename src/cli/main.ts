@@ -1,0 +1,276 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { verifyChain } from '../audit/index.js';
+import { WarrantClientError } from '../client/index.js';
+import { loadServerConfig } from '../config/index.js';
+import { WarrantError, parseDuration } from '../core/index.js';
+import { startServer, type RunningServer } from '../main.js';
+import { connect, CONNECTION_OPTIONS, type ConnectionFlags } from './connection.js';
+import {
+  DEFAULT_DEV_DIR,
+  DEFAULT_GRPC_LISTEN,
+  DEFAULT_HTTP_LISTEN,
+  DEV_PROVIDER,
+  prepareDevFiles,
+} from './dev-files.js';
+import { credentialJson, leaseJson, leaseLines } from './present.js';
+import { UsageError } from './usage-error.js';
+
+const HELP = `warrant — just-in-time credentials for AI agents
+
+Server:
+  warrant dev   [--dir DIR] [--grpc-listen ADDR] [--http-listen ADDR]
+                  dev trust domain and in-memory store (Redis when REDIS_URL is set)
+  warrant serve --config FILE
+
+Agents and people (connection: --dir DIR [--as agent|operator], or
+  --server ADDR --svid CERT --svid-key KEY --bundle PEM [--server-id SPIFFE_ID]):
+  warrant issue --provider P --task T [--purpose TEXT] [--attr K=V]... [--scope S]...
+                [--ttl DURATION] [--idempotency-key K] [--json]
+  warrant renew LEASE [--increment DURATION] [--json]
+  warrant complete TASK [--json]
+  warrant lease show LEASE [--json]
+  warrant lease revoke LEASE [--reason TEXT] [--json]
+
+Audit:
+  warrant audit verify FILE
+
+Durations: 90s, 15m, 1h30m.`;
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function duration(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new UsageError(`${flag} "${text}" is not a duration (e.g. 90s, 15m, 1h)`);
+  return ms;
+}
+
+function print(json: boolean, value: Record<string, unknown>, human: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+}
+
+async function serveUntilSignal(running: RunningServer): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      running.log.info({ signal }, 'shutting down');
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      running.close().then(resolve, resolve);
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+async function cmdDev(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    dir: { type: 'string', default: DEFAULT_DEV_DIR },
+    'grpc-listen': { type: 'string', default: DEFAULT_GRPC_LISTEN },
+    'http-listen': { type: 'string', default: DEFAULT_HTTP_LISTEN },
+  });
+  const files = await prepareDevFiles(values.dir, values['grpc-listen'], values['http-listen']);
+  const config = loadServerConfig(files.configFile);
+  const redisUrl = process.env['REDIS_URL'];
+  const running = await startServer(config, redisUrl === undefined || redisUrl === '' ? {} : { redisUrl });
+  const flags = [
+    values.dir === DEFAULT_DEV_DIR ? '' : ` --dir ${values.dir}`,
+    values['grpc-listen'] === DEFAULT_GRPC_LISTEN ? '' : ` --grpc-listen ${values['grpc-listen']}`,
+    values['http-listen'] === DEFAULT_HTTP_LISTEN ? '' : ` --http-listen ${values['http-listen']}`,
+  ].join('');
+  const dirFlag = values.dir === DEFAULT_DEV_DIR ? '' : ` --dir ${values.dir}`;
+  process.stderr.write(
+    [
+      '',
+      `warrant dev is serving the trust domain example.org`,
+      `  gRPC (mTLS)  ${values['grpc-listen']}      HTTP  http://${values['http-listen']}  (/.well-known/jwks.json, /introspect, /healthz)`,
+      `  store        ${redisUrl ? 'redis (REDIS_URL)' : 'in memory'}     files ${values.dir}`,
+      '',
+      'Next, in another terminal:',
+      `  npm run demo --${flags === '' ? '' : ` ${flags.trim()}`}`,
+      `  node bin/warrant.js issue${dirFlag} --provider ${DEV_PROVIDER} --task my-task --scope orders:read --json`,
+      '',
+    ].join('\n') + '\n',
+  );
+  await serveUntilSignal(running);
+}
+
+async function cmdServe(args: string[]): Promise<void> {
+  const { values } = parse(args, { config: { type: 'string' }, check: { type: 'boolean' } });
+  if (values.config === undefined) throw new UsageError('serve needs --config FILE');
+  const config = loadServerConfig(values.config);
+  if (values.check === true) {
+    process.stdout.write('config is valid\n');
+    return;
+  }
+  await serveUntilSignal(await startServer(config));
+}
+
+async function cmdIssue(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    ...CONNECTION_OPTIONS,
+    provider: { type: 'string' },
+    task: { type: 'string' },
+    purpose: { type: 'string', default: '' },
+    attr: { type: 'string', multiple: true, default: [] },
+    scope: { type: 'string', multiple: true, default: [] },
+    ttl: { type: 'string' },
+    'idempotency-key': { type: 'string', default: '' },
+    json: { type: 'boolean', default: false },
+  });
+  if (values.provider === undefined) throw new UsageError('issue needs --provider P');
+  if (values.task === undefined) throw new UsageError('issue needs --task T');
+  const attributes: Record<string, string> = {};
+  for (const a of values.attr) {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--attr "${a}" must be KEY=VALUE`);
+    attributes[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  const ttl = duration(values.ttl, '--ttl');
+  // Several scopes may also be given space-separated in one --scope.
+  const scope = values.scope.flatMap((s) => s.split(/\s+/)).filter((s) => s !== '');
+  const client = connect(values as ConnectionFlags);
+  try {
+    const res = await client.issueTaskCredential({
+      task: { id: values.task, purpose: values.purpose, attributes, parent_id: '' },
+      provider: values.provider,
+      scope,
+      ...(ttl === undefined ? {} : { ttl: { seconds: String(Math.floor(ttl / 1000)), nanos: (ttl % 1000) * 1e6 } }),
+      idempotency_key: values['idempotency-key'],
+    });
+    const credential = credentialJson(res.credential);
+    const secret = credential?.['accessToken'] ?? credential?.['password'] ?? credential?.['secretAccessKey'];
+    print(
+      values.json,
+      { lease: leaseJson(res.lease), credential },
+      `${leaseLines(res.lease)}\n\ncredential  ${credential === null ? '(not delivered again for a retried request)' : String(credential['kind'])}\n${secret === undefined ? '' : String(secret)}`,
+    );
+  } finally {
+    client.close();
+  }
+}
+
+async function cmdRenew(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { ...CONNECTION_OPTIONS, increment: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const [leaseId] = positionals;
+  if (leaseId === undefined) throw new UsageError('renew needs a LEASE id');
+  const inc = duration(values.increment, '--increment');
+  const client = connect(values as ConnectionFlags);
+  try {
+    const res = await client.renewLease(leaseId, inc === undefined ? undefined : inc / 1000);
+    const credential = credentialJson(res.credential);
+    print(values.json, { lease: leaseJson(res.lease), credential }, leaseLines(res.lease));
+  } finally {
+    client.close();
+  }
+}
+
+async function cmdComplete(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { ...CONNECTION_OPTIONS, json: { type: 'boolean', default: false } });
+  const [taskId] = positionals;
+  if (taskId === undefined) throw new UsageError('complete needs a TASK id');
+  const client = connect(values as ConnectionFlags);
+  try {
+    const res = await client.completeTask(taskId);
+    const leases = res.leases.map(leaseJson);
+    print(
+      values.json,
+      { taskId, leases },
+      `task ${taskId} completed; ${leases.length} lease(s):\n${leases.map((l) => `  ${String(l?.['id'])}  ${String(l?.['state'])}`).join('\n')}`,
+    );
+  } finally {
+    client.close();
+  }
+}
+
+async function cmdLease(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse(rest, { ...CONNECTION_OPTIONS, reason: { type: 'string', default: '' }, json: { type: 'boolean', default: false } });
+  const [leaseId] = positionals;
+  if (leaseId === undefined) throw new UsageError(`lease ${sub ?? ''} needs a LEASE id`);
+  const client = connect(values as ConnectionFlags);
+  try {
+    if (sub === 'show') {
+      const res = await client.getLease(leaseId);
+      print(values.json, { lease: leaseJson(res.lease) }, leaseLines(res.lease));
+    } else if (sub === 'revoke') {
+      const res = await client.revokeLease(leaseId, values.reason);
+      print(values.json, { lease: leaseJson(res.lease) }, leaseLines(res.lease));
+    } else throw new UsageError('lease takes show or revoke');
+  } finally {
+    client.close();
+  }
+}
+
+function cmdAudit(args: string[]): void {
+  const [sub, file] = args;
+  if (sub !== 'verify' || file === undefined) throw new UsageError('usage: warrant audit verify FILE');
+  const check = verifyChain(readFileSync(file, 'utf8'));
+  if (check.ok) process.stdout.write(`ok: ${check.records} records, chain intact\n`);
+  else {
+    process.stdout.write(`BROKEN at line ${check.brokenAt}: ${check.problem} (${check.records} records verified before it)\n`);
+    process.exitCode = 1;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'dev':
+        await cmdDev(args);
+        break;
+      case 'serve':
+        await cmdServe(args);
+        break;
+      case 'issue':
+        await cmdIssue(args);
+        break;
+      case 'renew':
+        await cmdRenew(args);
+        break;
+      case 'complete':
+        await cmdComplete(args);
+        break;
+      case 'lease':
+        await cmdLease(args);
+        break;
+      case 'audit':
+        cmdAudit(args);
+        break;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${HELP}\n`);
+        break;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`warrant: ${err.message}\nRun \`warrant help\` for usage.\n`);
+      return 2;
+    }
+    if (err instanceof WarrantClientError) {
+      process.stderr.write(`warrant: ${err.code ?? 'error'}: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof WarrantError) {
+      process.stderr.write(`warrant: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`warrant: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
