@@ -3,6 +3,7 @@ import type {
   CertificateProvider,
   IdentityCertificateUpdateListener,
 } from '@grpc/grpc-js/build/src/certificate-provider.js';
+import { createSecureContext } from 'node:tls';
 
 /**
  * Feeds grpc-js the server's certificate and the trusted authorities. Pushing new material
@@ -27,7 +28,17 @@ export class TlsSource implements CertificateProvider {
     for (const l of this.#caListeners) l({ caCertificate: this.#ca });
   }
 
+  /**
+   * Replaces the server's certificate and key. Throws (keeping the current pair) if TLS would refuse
+   * them: grpc-js drops every new connection when a pushed context fails to load.
+   */
   setIdentity(certPem: string, keyPem: string): void {
+    try {
+      createSecureContext({ cert: certPem, key: keyPem });
+    } catch (err) {
+      // The TLS library's reason names the problem (e.g. "key values mismatch"), never the key.
+      throw new Error(`TLS refuses the certificate and key: ${(err as Error).message}`, { cause: err });
+    }
     this.#cert = Buffer.from(certPem);
     this.#key = Buffer.from(keyPem);
     for (const l of this.#idListeners) l({ certificate: this.#cert, privateKey: this.#key });

@@ -29,6 +29,11 @@ export interface CertificateFields {
   readonly keyUsageCritical: boolean;
   /** every uniformResourceIdentifier in subjectAltName, in order, as written */
   readonly uriSans: readonly string[];
+  readonly subjectAltNameCritical: boolean;
+  /** true when the subject Name holds no attributes (RFC 5280 §4.1.2.6) */
+  readonly subjectEmpty: boolean;
+  /** dotted KeyPurposeId OIDs of extKeyUsage; undefined when the extension is absent */
+  readonly extKeyUsage: readonly string[] | undefined;
   /** dotted OIDs of critical extensions this reader does not interpret */
   readonly unhandledCritical: readonly string[];
 }
@@ -211,6 +216,18 @@ function readKeyUsage(der: Uint8Array, start: number, end: number): number {
   return flags;
 }
 
+function readExtKeyUsage(der: Uint8Array, start: number, end: number): string[] {
+  const list = whole(expect(readTlv(der, start, end), TAG.sequence, 'ExtKeyUsageSyntax SEQUENCE'), end);
+  const purposes: string[] = [];
+  for (let at = list.start; at < list.end; ) {
+    const oid = expect(readTlv(der, at, list.end), TAG.oid, 'KeyPurposeId');
+    purposes.push(oidText(der, oid.start, oid.end));
+    at = oid.end;
+  }
+  if (purposes.length === 0) throw bad('ExtKeyUsageSyntax is empty');
+  return purposes;
+}
+
 function readUriSans(der: Uint8Array, start: number, end: number): string[] {
   const names = whole(expect(readTlv(der, start, end), TAG.sequence, 'GeneralNames SEQUENCE'), end);
   const uris: string[] = [];
@@ -249,6 +266,8 @@ export function readCertificateFields(der: Uint8Array): CertificateFields {
   let keyUsage: number | undefined;
   let keyUsageCritical = false;
   let uriSans: string[] = [];
+  let subjectAltNameCritical = false;
+  let extKeyUsage: string[] | undefined;
   const unhandledCritical: string[] = [];
   const seen = new Set<string>();
 
@@ -282,7 +301,10 @@ export function readCertificateFields(der: Uint8Array): CertificateFields {
       else if (ce === ID_CE.keyUsage) {
         keyUsage = readKeyUsage(der, value.start, value.end);
         keyUsageCritical = critical;
-      } else if (ce === ID_CE.subjectAltName) uriSans = readUriSans(der, value.start, value.end);
+      } else if (ce === ID_CE.subjectAltName) {
+        uriSans = readUriSans(der, value.start, value.end);
+        subjectAltNameCritical = critical;
+      } else if (ce === ID_CE.extKeyUsage) extKeyUsage = readExtKeyUsage(der, value.start, value.end);
       if (critical && (ce === undefined || !HANDLED.has(ce))) unhandledCritical.push(oidKey);
     }
   }
@@ -296,6 +318,9 @@ export function readCertificateFields(der: Uint8Array): CertificateFields {
     keyUsage,
     keyUsageCritical,
     uriSans,
+    subjectAltNameCritical,
+    subjectEmpty: subject.end === subject.start,
+    extKeyUsage,
     unhandledCritical,
   };
 }

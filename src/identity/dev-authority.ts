@@ -46,6 +46,12 @@ export interface IssueX509SvidOptions {
   isCa?: boolean;
   /** default ['digitalSignature']; [] leaves the key usage extension out */
   keyUsage?: DevKeyUsage[];
+  /** mark key usage critical, as X509-SVID §4.3 requires; default true (false: tests only) */
+  keyUsageCritical?: boolean;
+  /** leave the subject empty (tests only); the SAN stays non-critical unless subjectAltNameCritical */
+  emptySubject?: boolean;
+  /** mark subjectAltName critical; default false */
+  subjectAltNameCritical?: boolean;
   /** extKeyUsage id-kp-serverAuth; default true */
   serverAuth?: boolean;
   /** extKeyUsage id-kp-clientAuth; default true */
@@ -122,11 +128,11 @@ async function pkcs8Pem(key: CryptoKey): Promise<string> {
   return keyObject.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
-function keyUsageExtension(usages: readonly DevKeyUsage[]): x509.Extension[] {
+function keyUsageExtension(usages: readonly DevKeyUsage[], critical = true): x509.Extension[] {
   if (usages.length === 0) return [];
   const flags = usages.reduce((acc, u) => acc | USAGE_FLAGS[u], 0);
   // X509-SVID §4.3: key usage is critical on every SVID.
-  return [new x509.KeyUsagesExtension(flags, true)];
+  return [new x509.KeyUsagesExtension(flags, critical)];
 }
 
 function isSelfSigned(cert: NodeX509Certificate): boolean {
@@ -295,12 +301,12 @@ export class DevAuthority {
     ];
     const extensions: x509.Extension[] = [
       new x509.BasicConstraintsExtension(opts.isCa === true, undefined, true),
-      ...keyUsageExtension(opts.keyUsage ?? ['digitalSignature']),
+      ...keyUsageExtension(opts.keyUsage ?? ['digitalSignature'], opts.keyUsageCritical !== false),
       ...(eku.length > 0 ? [new x509.ExtendedKeyUsageExtension(eku, false)] : []),
-      ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names, false)] : []),
+      ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names, opts.subjectAltNameCritical === true)] : []),
     ];
     const ttlMs = opts.ttlMs ?? DEFAULT_SVID_TTL_MS;
-    const subject = 'O=warrant dev, OU=x509-svid';
+    const subject = opts.emptySubject === true ? '' : 'O=warrant dev, OU=x509-svid';
     const certificate = await this.#sign(keys.publicKey, subject, extensions, opts.notBefore, ttlMs);
     const certPem = withNewline(certificate.toString('pem'));
     return {

@@ -18,6 +18,8 @@ export type SvidRule =
   | 'spiffe-id-no-path'
   | 'leaf-is-ca'
   | 'key-usage'
+  | 'extended-key-usage'
+  | 'subject-alt-name'
   | 'critical-extension'
   | 'expired'
   | 'not-yet-valid'
@@ -56,6 +58,9 @@ interface Issuer {
 }
 
 const NAME_CONSTRAINTS_OID = '2.5.29.30';
+const EKU_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const EKU_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const EKU_ANY = '2.5.29.37.0';
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -143,6 +148,14 @@ function checkLeaf(leaf: Presented, nowMs: number): SpiffeId {
       { cause: err },
     );
   }
+  // RFC 5280 §4.1.2.6, X509-SVID §3.1: without a subject, the SAN carrying the ID must be critical.
+  if (leaf.fields.subjectEmpty && !leaf.fields.subjectAltNameCritical) {
+    throw new SvidError(
+      'subject-alt-name',
+      `${named(id)} rejected: the leaf certificate has an empty subject and a non-critical subjectAltName; without a subject the URI SAN must be critical (X509-SVID §3.1, RFC 5280 §4.1.2.6)`,
+      id.toString(),
+    );
+  }
   // X509-SVID §3.1 and §5.2: a leaf names a workload, so its ID has a path.
   if (id.path === '') {
     throw new SvidError(
@@ -173,6 +186,29 @@ function checkLeaf(leaf: Presented, nowMs: number): SpiffeId {
       id.toString(),
     );
   }
+  // X509-SVID §4.3: the key usage extension is critical on every SVID.
+  if (!leaf.fields.keyUsageCritical) {
+    throw new SvidError(
+      'key-usage',
+      `${named(id)} rejected: the leaf certificate's key usage extension is not marked critical; it must be on every SVID (X509-SVID §4.3)`,
+      id.toString(),
+    );
+  }
+  // X509-SVID §4.4: extended key usage is optional, but when present names both TLS roles.
+  const eku = leaf.fields.extKeyUsage;
+  if (eku !== undefined && !eku.includes(EKU_ANY)) {
+    const missing = [
+      ...(eku.includes(EKU_SERVER_AUTH) ? [] : ['id-kp-serverAuth']),
+      ...(eku.includes(EKU_CLIENT_AUTH) ? [] : ['id-kp-clientAuth']),
+    ];
+    if (missing.length > 0) {
+      throw new SvidError(
+        'extended-key-usage',
+        `${named(id)} rejected: the leaf certificate's extended key usage lacks ${missing.join(' and ')}; when present it must hold both id-kp-serverAuth and id-kp-clientAuth (X509-SVID §4.4)`,
+        id.toString(),
+      );
+    }
+  }
   const problem = criticalExtensionProblem(leaf, id) ?? validityProblem(leaf.fields, () => leaf.label, nowMs, id);
   if (problem !== undefined) throw problem;
   return id;
@@ -190,6 +226,14 @@ function intermediateProblem(cert: Presented, below: number, nowMs: number, id: 
   if (usage === undefined || (usage & KeyUsageBit.keyCertSign) === 0) {
     const what = usage === undefined ? 'has no key usage extension' : 'its key usage lacks keyCertSign';
     return new SvidError('intermediate-key-usage', `${prefix} ${what} (X509-SVID §3.2, §4.3)`, id.toString());
+  }
+  // X509-SVID §4.3: a signing certificate that is itself an SVID marks key usage critical.
+  if (!cert.fields.keyUsageCritical && cert.fields.uriSans.some((uri) => uri.startsWith('spiffe://'))) {
+    return new SvidError(
+      'intermediate-key-usage',
+      `${prefix} it is an SVID whose key usage extension is not marked critical (X509-SVID §4.3)`,
+      id.toString(),
+    );
   }
   // X509-SVID §3.2: a signing certificate's SPIFFE ID, if any, has no path.
   for (const uri of cert.fields.uriSans) {
