@@ -1,0 +1,1 @@
+export { MysqlProvider, type MysqlProviderDeps } from './provider.js';
