@@ -1,0 +1,2 @@
+export { OAuthClientProvider, type OAuthClientDeps } from './provider.js';
+export { parseOAuthClientConfig, type OAuthClientConfig } from './config.js';
