@@ -1,8 +1,9 @@
-// In-process lease events: what WatchLeases subscribers and the revocation engine listen to on one
-// replica. A listener that throws is reported and skipped; it never stops delivery to the others.
+// In-process lease events: what WatchLeases subscribers listen to on one replica. The store records
+// every event with its state change; a LeaseEventRelay reads them (from every replica's changes) and
+// publishes them here. A listener that throws is reported and skipped; it never stops delivery to the others.
 import type { Lease } from '../core/index.js';
 
-export const LEASE_EVENT_TYPES = ['issued', 'renewed', 'revoking', 'revoked', 'expired'] as const;
+export const LEASE_EVENT_TYPES = ['issued', 'renewed', 'revoking', 'revoked', 'expired', 'revocation_failed'] as const;
 export type LeaseEventType = (typeof LEASE_EVENT_TYPES)[number];
 
 export interface LeaseEvent {
@@ -41,6 +42,7 @@ export class LeaseEventBus {
   readonly #byLease = new Map<string, Set<Subscription>>();
   readonly #byTask = new Map<string, Set<Subscription>>();
   readonly #everything = new Set<Subscription>();
+  readonly #watchers = new Set<(size: number) => void>();
   #count = 0;
 
   constructor(options: LeaseEventBusOptions = {}) {
@@ -64,6 +66,12 @@ export class LeaseEventBus {
     }
   }
 
+  /** Told the number of subscriptions whenever it changes (a relay starts reading at the first). */
+  onSizeChange(watcher: (size: number) => void): () => void {
+    this.#watchers.add(watcher);
+    return () => this.#watchers.delete(watcher);
+  }
+
   /** Returns the function that ends the subscription; calling it again does nothing. */
   subscribe(filter: LeaseEventFilter, listener: LeaseEventListener): () => void {
     const leaseIds = filter.leaseIds !== undefined && filter.leaseIds.length > 0 ? new Set(filter.leaseIds) : undefined;
@@ -72,13 +80,25 @@ export class LeaseEventBus {
     for (const [index, key] of indexes) add(index, key, sub);
     if (indexes.length === 0) this.#everything.add(sub);
     this.#count++;
+    this.#sizeChanged();
     return () => {
       if (!sub.active) return;
       sub.active = false;
       for (const [index, key] of indexes) remove(index, key, sub);
       this.#everything.delete(sub);
       this.#count--;
+      this.#sizeChanged();
     };
+  }
+
+  #sizeChanged(): void {
+    for (const watcher of this.#watchers) {
+      try {
+        watcher(this.#count);
+      } catch {
+        // A watcher failing must not break subscribing.
+      }
+    }
   }
 
   #indexesOf(sub: Subscription): [Map<string, Set<Subscription>>, string][] {

@@ -1,6 +1,6 @@
 // How `list` orders, filters and pages leases; shared so every store pages identically.
 import { WarrantError, isLeaseId, type Lease } from '../core/index.js';
-import type { LeaseFilter } from './store.js';
+import type { LeaseFilter, LeaseSelection } from './store.js';
 
 /** A place in the newest-first order: the last lease a page held. */
 export interface ListPosition {
@@ -48,4 +48,28 @@ export function matchesFilter(lease: Lease, filter: LeaseFilter): boolean {
 /** Order of `listByTask`: oldest first, then by id. */
 export function compareOldestFirst(a: ListPosition, b: ListPosition): number {
   return -compareNewestFirst(a, b);
+}
+
+/**
+ * How a lease stands towards a mass revocation's selection: `accept` (to be moved to revoking),
+ * `already` (matched but already revoking) or `no`. select-n.lua applies the same rules in Redis.
+ */
+export function selectionVerdict(lease: Lease, s: LeaseSelection, upTo: number): 'accept' | 'already' | 'no' {
+  const states = s.states ?? [];
+  const wanted =
+    states.length > 0
+      ? states.includes(lease.state) && lease.state !== 'revoked' && lease.state !== 'expired'
+      : lease.state === 'pending' || lease.state === 'active' || lease.state === 'revoking';
+  if (!wanted) return 'no';
+  if (s.leaseIds !== undefined && s.leaseIds.length > 0 && !s.leaseIds.includes(lease.id)) return 'no';
+  if (s.taskId !== undefined && lease.taskId !== s.taskId) return 'no';
+  if (s.owner !== undefined && lease.owner !== s.owner) return 'no';
+  if (s.ownerPrefix !== undefined && lease.owner !== s.ownerPrefix && !lease.owner.startsWith(`${s.ownerPrefix}/`)) return 'no';
+  if (s.trustDomain !== undefined && lease.trustDomain !== s.trustDomain) return 'no';
+  if (s.provider !== undefined && lease.provider !== s.provider) return 'no';
+  if (s.issuedAfter !== undefined && lease.issuedAt <= s.issuedAfter) return 'no';
+  if (s.issuedBefore !== undefined && lease.issuedAt >= s.issuedBefore) return 'no';
+  // Leases given by id or task are checked as they stand; a scan stops at the operation's start.
+  if ((s.leaseIds === undefined || s.leaseIds.length === 0) && s.taskId === undefined && lease.issuedAt > upTo) return 'no';
+  return lease.state === 'revoking' ? 'already' : 'accept';
 }

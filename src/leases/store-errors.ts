@@ -59,6 +59,13 @@ export function leaseIdTaken(id: string): WarrantError {
   return new WarrantError('ERR_INTERNAL', `lease ${id} already exists`, { details: { leaseId: id } });
 }
 
+/** An idempotent create whose id did not come from the store's newLeaseId for that request. */
+export function wrongPlacement(id: string): WarrantError {
+  return new WarrantError('ERR_INTERNAL', `lease id ${id} was not made by the store's newLeaseId for this idempotency key`, {
+    details: { leaseId: id },
+  });
+}
+
 export function storeClosed(): WarrantError {
   return new WarrantError('ERR_STORE_UNAVAILABLE', 'lease store is closed');
 }

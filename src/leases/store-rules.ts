@@ -1,7 +1,7 @@
 // Limits, defaults and argument checks every lease store applies, so each backend rejects the same
 // input with the same error.
 import { LEASE_STATES, PROVIDER_KINDS, TRIGGERS, WarrantError, isLeaseId, type LeaseState } from '../core/index.js';
-import type { IdempotencyClaim, LeaseFilter, NewLease, RenewInput, RevokeInput } from './store.js';
+import type { BulkRevokeInput, IdempotencyClaim, LeaseFilter, LeasePlacement, LeaseSelection, NewLease, RenewInput, RevokeInput } from './store.js';
 
 /** How long a revoked or expired lease stays readable before it is forgotten. */
 export const DEFAULT_TERMINAL_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -79,15 +79,62 @@ export function checkRenewInput(input: RenewInput): void {
   checkTime('now', input.now);
 }
 
-export function checkRevokeInput(input: RevokeInput): void {
+function checkTriggerAndReason(input: { readonly trigger: string; readonly reason?: string | undefined }): void {
   if (!(TRIGGERS as readonly string[]).includes(input.trigger)) {
     throw invalid(`trigger must be one of ${TRIGGERS.join(', ')}`);
   }
   if (input.reason !== undefined && (typeof input.reason !== 'string' || input.reason.length > MAX_REASON_LENGTH)) {
     throw invalid(`reason must be a string of at most ${MAX_REASON_LENGTH} characters`);
   }
+}
+
+export function checkRevokeInput(input: RevokeInput): void {
+  checkTriggerAndReason(input);
   checkTime('now', input.now);
   checkOwner(input.owner);
+}
+
+export function checkBulkRevokeInput(input: BulkRevokeInput): void {
+  checkTriggerAndReason(input);
+  checkTime('now', input.now);
+  if (input.claimUntil !== undefined) checkTime('claimUntil', input.claimUntil);
+}
+
+/** Largest number of ids one batch call takes. */
+export const MAX_BULK_IDS = 100_000;
+
+export function checkLeaseIds(ids: readonly string[]): void {
+  if (!Array.isArray(ids) || ids.length > MAX_BULK_IDS) throw invalid(`a batch holds at most ${MAX_BULK_IDS} lease ids`);
+  for (const id of ids) checkLeaseId(id);
+}
+
+export function checkPlacement(placement: LeasePlacement): void {
+  checkText('owner', placement.owner);
+  checkTaskId(placement.taskId);
+  if (placement.idempotencyKey !== undefined) checkText('idempotency key', placement.idempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH);
+}
+
+/** What decides a new lease's place: its idempotency key when it has one (retries must meet), else its task. */
+export function placementKey(placement: LeasePlacement): string {
+  return placement.idempotencyKey === undefined
+    ? `task\n${placement.taskId}`
+    : `idem\n${placement.owner}\n${placement.idempotencyKey}`;
+}
+
+export function checkSelection(selection: LeaseSelection): void {
+  if (selection.leaseIds !== undefined) checkLeaseIds(selection.leaseIds);
+  if (selection.taskId !== undefined) checkTaskId(selection.taskId);
+  if (selection.owner !== undefined) checkText('owner', selection.owner);
+  if (selection.ownerPrefix !== undefined) checkText('owner prefix', selection.ownerPrefix);
+  if (selection.trustDomain !== undefined) checkText('trust domain', selection.trustDomain);
+  if (selection.provider !== undefined) checkText('provider', selection.provider);
+  if (selection.issuedBefore !== undefined) checkTime('issuedBefore', selection.issuedBefore);
+  if (selection.issuedAfter !== undefined) checkTime('issuedAfter', selection.issuedAfter);
+  for (const state of selection.states ?? []) {
+    if (!(LEASE_STATES as readonly string[]).includes(state)) {
+      throw invalid(`lease state must be one of ${LEASE_STATES.join(', ')}`);
+    }
+  }
 }
 
 /** A positive integer; values above `max` are reduced to it. */

@@ -4,13 +4,14 @@ import type { LeaseStore } from '../leases/index.js';
 import { errorSummary, type Revoker } from './revoker.js';
 
 export interface ReaperOptions {
+  /** Longest pause between sweeps (default from config: 250 ms). The next known expiry wakes it sooner. */
   readonly intervalMs: number;
   /** A lease pending longer than this is a crashed or failed mint and is revoked through its handle. */
   readonly pendingTimeoutMs: number;
-  /** A revoking lease is retried no sooner than this after its last attempt. */
-  readonly retryIntervalMs?: number;
+  /** Leases moved to revoking per store call (default 2000). */
   readonly batchSize?: number;
-  readonly concurrency?: number;
+  /** Told how many leases a sweep moved to revoking. */
+  readonly onSweep?: (expired: number, abandoned: number) => void;
 }
 
 export interface ReapResult {
@@ -19,52 +20,43 @@ export interface ReapResult {
   readonly retried: number;
 }
 
-/** Runs `fn` over items with at most `limit` in flight. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
+/** Sweeps per pass at most, so one pass cannot run for ever while leases keep expiring. */
+const MAX_ROUNDS = 50;
+/** Shortest pause between sweeps: a burst of expiries is swept in batches, not one by one. */
+const MIN_PAUSE_MS = 10;
+/** Abandoned pending leases are looked for at most this often: their timeout is minutes long. */
+const PENDING_SWEEP_MS = 1000;
 
 /**
- * Revokes what nobody else will: leases past their expiry, pending leases left by a crashed or
- * failed mint, and revocations the provider has not yet confirmed.
+ * Finds the revocations nobody asked for: active leases past their expiry, and pending leases left
+ * by a crashed or failed mint. Each sweep moves them to revoking in the store (atomically, so several
+ * replicas sweeping at once never revoke anything twice) and wakes the revoker, which attempts them.
+ * It sleeps until the next known expiry, so leases are revoked within milliseconds of expiring.
  */
 export class Reaper {
   readonly #store: LeaseStore;
   readonly #revoker: Revoker;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #o: Required<ReaperOptions>;
-  readonly #lastAttempt = new Map<string, number>();
+  readonly #o: Required<Omit<ReaperOptions, 'onSweep'>> & Pick<ReaperOptions, 'onSweep'>;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
-  #stopped = false;
+  #stopped = true;
+  #lastError = 0;
+  #lastPendingSweep = Number.NEGATIVE_INFINITY;
 
   constructor(deps: { store: LeaseStore; revoker: Revoker; clock: Clock; log: Logger }, options: ReaperOptions) {
     this.#store = deps.store;
     this.#revoker = deps.revoker;
     this.#clock = deps.clock;
     this.#log = deps.log;
-    this.#o = { retryIntervalMs: 5000, batchSize: 500, concurrency: 32, ...options };
+    this.#o = { batchSize: 2000, ...options };
   }
 
   start(): void {
+    if (!this.#stopped) return;
     this.#stopped = false;
-    const loop = () => {
-      if (this.#stopped) return;
-      this.#running = this.tick()
-        .catch((err: unknown) => this.#log.warn({ err: errorSummary(err) }, 'reaper pass failed; will retry'))
-        .finally(() => {
-          if (!this.#stopped) this.#timer = setTimeout(loop, this.#o.intervalMs);
-        });
-    };
-    this.#timer = setTimeout(loop, this.#o.intervalMs);
+    this.#schedule(0);
   }
 
   async stop(): Promise<void> {
@@ -73,50 +65,64 @@ export class Reaper {
     await this.#running;
   }
 
-  /** One pass; also what tests call to reap on demand. */
+  /** One sweep, then every revocation due now attempted and awaited: what tests call to reap on demand. */
   async tick(): Promise<ReapResult> {
-    const now = this.#clock.now();
-    const { batchSize, concurrency } = this.#o;
-    let expired = 0;
-    let abandoned = 0;
-    let retried = 0;
-
-    const due = await this.#store.dueForExpiry(now, batchSize);
-    await forEachLimited(due, concurrency, async (id) => {
-      await this.#attempt(id, () => this.#revoker.revoke(id, { trigger: 'expired', reason: 'lease reached its expiry' }));
-      expired++;
-    });
-
-    const stale = await this.#store.stalePending(now - this.#o.pendingTimeoutMs, batchSize);
-    await forEachLimited(stale, concurrency, async (id) => {
-      await this.#attempt(id, () =>
-        this.#revoker.revoke(id, { trigger: 'expired', reason: 'pending lease abandoned: the mint failed or the server stopped mid-issue' }),
-      );
-      abandoned++;
-    });
-
-    const revoking = await this.#store.revoking(batchSize);
-    const retryable = revoking.filter((id) => now - (this.#lastAttempt.get(id) ?? 0) >= this.#o.retryIntervalMs);
-    await forEachLimited(retryable, concurrency, async (id) => {
-      const lease = await this.#store.get(id);
-      if (lease === undefined || lease.state !== 'revoking') return;
-      // Leave fresh revocations to the request that accepted them.
-      if (now - (lease.revokeRequestedAt ?? 0) < this.#o.retryIntervalMs) return;
-      await this.#attempt(id, () => this.#revoker.confirm(lease));
-      retried++;
-    });
-
-    for (const [id, at] of this.#lastAttempt) if (now - at > 10 * this.#o.retryIntervalMs) this.#lastAttempt.delete(id);
-    if (expired + abandoned + retried > 0) this.#log.info({ expired, abandoned, retried }, 'reaper pass');
+    const { expired, abandoned } = await this.#sweep(true);
+    const { retried } = await this.#revoker.drain();
     return { expired, abandoned, retried };
   }
 
-  async #attempt(id: string, fn: () => Promise<unknown>): Promise<void> {
-    this.#lastAttempt.set(id, this.#clock.now());
-    try {
-      await fn();
-    } catch (err) {
-      this.#log.warn({ leaseId: id, err: errorSummary(err) }, 'reaper could not revoke lease; will retry');
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.#sweep()
+        .then(
+          ({ nextDueAt }) => {
+            const untilNext = nextDueAt === undefined ? this.#o.intervalMs : nextDueAt - this.#clock.now();
+            return Math.min(this.#o.intervalMs, Math.max(MIN_PAUSE_MS, untilNext));
+          },
+          (err: unknown) => {
+            const now = Date.now();
+            if (now - this.#lastError > 10_000) {
+              this.#lastError = now;
+              this.#log.warn({ err: errorSummary(err) }, 'reaper sweep failed; will retry');
+            }
+            return this.#o.intervalMs;
+          },
+        )
+        .then((delay) => this.#schedule(delay));
+    }, delayMs);
+  }
+
+  async #sweep(always = false): Promise<{ expired: number; abandoned: number; nextDueAt: number | undefined }> {
+    const now = this.#clock.now();
+    let expired = 0;
+    let abandoned = 0;
+    let nextDueAt: number | undefined;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const r = await this.#store.expireDue(now, this.#o.batchSize);
+      expired += r.accepted;
+      nextDueAt = r.nextDueAt;
+      if (r.accepted > 0) this.#revoker.nudge();
+      if (!r.more) break;
     }
+    const pendingDue = always || Date.now() - this.#lastPendingSweep >= PENDING_SWEEP_MS;
+    if (pendingDue) this.#lastPendingSweep = Date.now();
+    for (let round = 0; pendingDue && round < MAX_ROUNDS; round++) {
+      const r = await this.#store.abandonStalePending(
+        now - this.#o.pendingTimeoutMs,
+        now,
+        this.#o.batchSize,
+        'pending lease abandoned: the mint failed or the server stopped mid-issue',
+      );
+      abandoned += r.accepted;
+      if (r.accepted > 0) this.#revoker.nudge();
+      if (!r.more) break;
+    }
+    if (expired + abandoned > 0) {
+      this.#log.debug({ expired, abandoned }, 'reaper sweep');
+      this.#o.onSweep?.(expired, abandoned);
+    }
+    return { expired, abandoned, nextDueAt };
   }
 }

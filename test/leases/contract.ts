@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { WarrantError, newLeaseId, type Lease } from '../../src/core/index.js';
 import type { IdempotencyClaim, LeaseStore, NewLease } from '../../src/leases/index.js';
+import { revocationContract } from './contract-revocation.js';
 
 export interface StoreOptions {
   readonly terminalRetentionMs?: number;
@@ -50,6 +51,12 @@ async function expectError(promise: Promise<unknown>, code: string, message: str
   const err = await rejection(promise);
   expect({ code: err.code, message: err.message }).toEqual({ code, message });
   return err;
+}
+
+/** A new lease whose id the store made for an idempotent request (ids place idempotency records). */
+export function claimedLease(store: LeaseStore, claim: IdempotencyClaim, over: Partial<NewLease> = {}): NewLease {
+  const base = newLease(over);
+  return { ...base, id: store.newLeaseId({ owner: base.owner, taskId: base.taskId, idempotencyKey: claim.key }, base.issuedAt) };
 }
 
 async function created(store: LeaseStore, lease: NewLease, claim?: IdempotencyClaim): Promise<Lease> {
@@ -151,46 +158,46 @@ export function leaseStoreContract(backend: string, makeStore: StoreFactory): vo
       const claim: IdempotencyClaim = { key: 'req-42', requestDigest: 'digest-a', ttlMs: 10 * MIN };
 
       it('returns the first lease for a retry and writes nothing', async () => {
-        const first = await created(store, newLease(), claim);
-        const retry = newLease({ issuedAt: T0 + SEC });
+        const first = await created(store, claimedLease(store, claim), claim);
+        const retry = claimedLease(store, claim, { issuedAt: T0 + SEC });
         const result = await store.createPending(retry, claim);
         expect(result).toEqual({ outcome: 'existing', lease: first });
         expect(await store.get(retry.id)).toBeUndefined();
       });
 
       it('reports the lease a different request under the same key produced, and writes nothing', async () => {
-        const first = await created(store, newLease(), claim);
-        const other = newLease({ issuedAt: T0 + SEC });
+        const first = await created(store, claimedLease(store, claim), claim);
+        const other = claimedLease(store, claim, { issuedAt: T0 + SEC });
         const result = await store.createPending(other, { ...claim, requestDigest: 'digest-b' });
         expect(result).toEqual({ outcome: 'conflict', lease: first });
         expect(await store.get(other.id)).toBeUndefined();
       });
 
       it('returns the lease in its current state', async () => {
-        const first = await created(store, newLease(), claim);
+        const first = await created(store, claimedLease(store, claim), claim);
         const activated = await store.activate(first.id, T0 + 5 * MIN, T0 + SEC);
-        const result = await store.createPending(newLease({ issuedAt: T0 + 2 * SEC }), claim);
+        const result = await store.createPending(claimedLease(store, claim, { issuedAt: T0 + 2 * SEC }), claim);
         expect(result).toEqual({ outcome: 'existing', lease: activated });
       });
 
       it('keeps keys of different owners apart', async () => {
-        await created(store, newLease(), claim);
-        await created(store, newLease({ owner: OTHER, issuedAt: T0 + SEC }), claim);
+        await created(store, claimedLease(store, claim), claim);
+        await created(store, claimedLease(store, claim, { owner: OTHER, issuedAt: T0 + SEC }), claim);
       });
 
       it('forgets a key once its ttl has passed', async () => {
-        await created(store, newLease(), claim);
-        const later = newLease({ issuedAt: T0 + 10 * MIN });
+        await created(store, claimedLease(store, claim), claim);
+        const later = claimedLease(store, claim, { issuedAt: T0 + 10 * MIN });
         const second = await created(store, later, claim);
-        const again = await store.createPending(newLease({ issuedAt: T0 + 11 * MIN }), claim);
+        const again = await store.createPending(claimedLease(store, claim, { issuedAt: T0 + 11 * MIN }), claim);
         expect(again).toEqual({ outcome: 'existing', lease: second });
       });
 
       it('remembers a key no longer than a terminal lease is retained', async () => {
         const short = await makeStore({ terminalRetentionMs: 5 * MIN });
-        await created(short, newLease(), claim);
-        expect((await short.createPending(newLease({ issuedAt: T0 + 5 * MIN - 1 }), claim)).outcome).toBe('existing');
-        expect((await short.createPending(newLease({ issuedAt: T0 + 5 * MIN }), claim)).outcome).toBe('created');
+        await created(short, claimedLease(short, claim), claim);
+        expect((await short.createPending(claimedLease(short, claim, { issuedAt: T0 + 5 * MIN - 1 }), claim)).outcome).toBe('existing');
+        expect((await short.createPending(claimedLease(short, claim, { issuedAt: T0 + 5 * MIN }), claim)).outcome).toBe('created');
         await short.close();
       });
     });
@@ -518,7 +525,7 @@ export function leaseStoreContract(backend: string, makeStore: StoreFactory): vo
       it('creates one lease for many simultaneous requests under one idempotency key', async () => {
         const claim: IdempotencyClaim = { key: 'burst', requestDigest: 'same', ttlMs: 10 * MIN };
         const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => store.createPending(newLease({ issuedAt: T0 + i }), claim)),
+          Array.from({ length: 20 }, (_, i) => store.createPending(claimedLease(store, claim, { issuedAt: T0 + i }), claim)),
         );
         const winners = results.filter((r) => r.outcome === 'created');
         expect(winners).toHaveLength(1);
@@ -574,6 +581,10 @@ export function leaseStoreContract(backend: string, makeStore: StoreFactory): vo
         await expectError(store.ping(), 'ERR_STORE_UNAVAILABLE', 'lease store is closed');
         await expectError(store.get(newLeaseId(T0)), 'ERR_STORE_UNAVAILABLE', 'lease store is closed');
       });
+    });
+
+    describe('revocation', () => {
+      revocationContract(makeStore);
     });
   });
 }

@@ -1,14 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newLeaseId } from '../../src/core/index.js';
-import { RedisLeaseStore, createRedisClient, type LeaseStore } from '../../src/leases/index.js';
-import { hashTagOf, leaseStoreKeys } from '../../src/leases/redis/keys.js';
-import { T0, leaseStoreContract, newLease, rejection } from './contract.js';
+import { leaseIdTime, newLeaseId } from '../../src/core/index.js';
+import { DEFAULT_SHARD_COUNT, RedisLeaseStore, createRedisClient, type LeaseStore } from '../../src/leases/index.js';
+import { clusterSlot as keySlot, leaseStoreKeys } from '../../src/leases/redis/keys.js';
+import { expandedScript } from '../../src/leases/redis/lease-scripts.js';
+import { OWNER, T0, claimedLease, leaseStoreContract, newLease, rejection } from './contract.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const LUA_DIR = new URL('../../src/leases/redis/lua/', import.meta.url);
@@ -29,11 +30,13 @@ function storeFor(prefix: string, options: { terminalRetentionMs?: number } = {}
   return store;
 }
 
+/** Every key of a store: its prefix's keys and those of each shard (whose tags extend the prefix's). */
 async function keysOf(prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor = '0';
+  const glob = `${prefix.slice(0, prefix.indexOf('}'))}*`;
   do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    const [next, batch] = await client.scan(cursor, 'MATCH', glob, 'COUNT', 1000);
     keys.push(...batch);
     cursor = next;
   } while (cursor !== '0');
@@ -50,17 +53,6 @@ async function closedPort(): Promise<number> {
   await once(server, 'close');
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
-}
-
-/** Redis Cluster's key slot: CRC16/XMODEM of the hash tag (or the whole key), mod 16384. */
-function keySlot(key: string): number {
-  const tag = hashTagOf(key) ?? key;
-  let crc = 0;
-  for (const byte of Buffer.from(tag, 'utf8')) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16384;
 }
 
 beforeAll(async () => {
@@ -82,49 +74,76 @@ afterAll(async () => {
 leaseStoreContract('redis', async (options) => storeFor(uniquePrefix(), options));
 
 describe('RedisLeaseStore', () => {
-  it('keeps every key of a store in one cluster slot', async () => {
+  it("keeps every key of a lease in its shard's slot, and spreads the shards over the slot space", async () => {
     const prefix = uniquePrefix();
     const store = storeFor(prefix);
+    const k = leaseStoreKeys(prefix, DEFAULT_SHARD_COUNT);
     const claim = { key: 'k', requestDigest: 'd', ttlMs: 60_000 };
-    const a = (await store.createPending(newLease({ taskId: 'a{b}c' }), claim)).lease;
+    const a = (await store.createPending(claimedLease(store, claim, { taskId: 'a{b}c' }), claim)).lease;
     await store.activate(a.id, a.expiresAt, T0 + 1);
     const b = (await store.createPending(newLease({ taskId: '}{', issuedAt: T0 + 1 }))).lease;
     await store.beginRevoke(b.id, { trigger: 'operator', now: T0 + 2 });
     const c = (await store.createPending(newLease({ issuedAt: T0 + 2 }))).lease;
     await store.beginRevoke(c.id, { trigger: 'operator', now: T0 + 3 });
     await store.finishRevoke(c.id, T0 + 4);
-    const d = (await store.createPending(newLease({ issuedAt: T0 + 5 }))).lease;
 
     const keys = await keysOf(prefix);
+    for (const lease of [a, b, c]) {
+      const shard = k.shardOf(lease.id);
+      const slot = keySlot(shard.prefix);
+      expect(keySlot(shard.lease(lease.id))).toBe(slot);
+      expect(keySlot(shard.task(lease.taskId))).toBe(slot);
+      expect(keys).toContain(shard.lease(lease.id));
+    }
+    expect(keys).toContain(k.shardOf(a.id).idempotency(a.owner, 'k'));
+    // Every key belongs to one shard (or is the store's meta), and each shard is one slot.
+    const prefixes = [k.meta, ...k.shards.map((sh) => sh.prefix)];
+    for (const key of keys) expect(prefixes.some((p) => key.startsWith(p))).toBe(true);
+    const slots = k.shards.map((sh) => keySlot(sh.prefix));
+    expect(new Set(slots).size).toBe(DEFAULT_SHARD_COUNT);
+    // Shard i's slot is in the i-th sixteenth of the slot space: evenly spread over any masters.
+    slots.forEach((slot, i) => expect(Math.floor(slot / 1024)).toBe(i));
+  });
+
+  it('places a new lease by its task, or by its idempotency key, and refuses an idempotent id placed elsewhere', async () => {
+    const prefix = uniquePrefix();
+    const store = storeFor(prefix);
     const k = leaseStoreKeys(prefix);
-    expect(keys.sort()).toEqual(
-      [
-        k.lease(a.id), k.lease(b.id), k.lease(c.id), k.lease(d.id),
-        k.task('a{b}c'), k.task('}{'), k.task('task-1'),
-        k.idempotency(a.owner, 'k'),
-        k.expiry, k.pending, k.revoking, k.all, k.retired,
-      ].sort(),
-    );
-    const slots = new Set(keys.map(keySlot));
-    expect(slots).toEqual(new Set([keySlot(prefix)]));
+    const byTask = [0, 1, 2].map(() => store.newLeaseId({ owner: OWNER, taskId: 'task-9' }, T0));
+    expect(new Set(byTask.map((id) => k.shardOf(id).index)).size).toBe(1);
+    expect(byTask.every((id) => leaseIdTime(id) === T0)).toBe(true);
+    const claim = { key: 'retry-1', requestDigest: 'd', ttlMs: 60_000 };
+    let elsewhere = newLease({ id: newLeaseId(T0) });
+    const wanted = k.shardOf(store.newLeaseId({ owner: OWNER, taskId: 'task-1', idempotencyKey: 'retry-1' }, T0)).index;
+    while (k.shardOf(elsewhere.id).index === wanted) elsewhere = newLease({ id: newLeaseId(T0) });
+    const err = await rejection(store.createPending(elsewhere, claim));
+    expect({ code: err.code, message: err.message }).toEqual({
+      code: 'ERR_INTERNAL',
+      message: `lease id ${elsewhere.id} was not made by the store's newLeaseId for this idempotency key`,
+    });
   });
 
   it('never builds a key inside a script', () => {
     for (const file of readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'))) {
-      const text = readFileSync(new URL(file, LUA_DIR), 'utf8');
+      const text = expandedScript(file);
       expect(text, file).toMatch(/KEYS\[1\][\s\S]*ARGV\[1\][\s\S]*Returns/);
       const code = text.replace(/--\[\[[\s\S]*?\]\]/g, '').replace(/--[^\n]*/g, '');
-      expect(code, `${file} concatenates strings`).not.toContain('..');
-      const keyArgs = [...code.matchAll(/redis\.call\('(\w+)', ([^,)]+)/g)].map((m) => m[2]);
-      for (const arg of keyArgs) expect(arg, file).toMatch(/^KEYS\[\d\]$/);
-      const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
-      const used = Math.max(...[...code.matchAll(/KEYS\[(\d)\]/g)].map((m) => Number(m[1])));
-      expect(used, file).toBe(numberOfKeys);
+      expect(code, `${file} builds strings`).not.toMatch(/\.\.|string\.format|table\.concat|string\.rep/);
+      // The first argument of every command (the key, for every command used here) is never a literal.
+      for (const m of code.matchAll(/redis\.call\('(\w+)'(?:, ([^,)]+))?/g)) {
+        expect(m[2], `${file}: ${m[1]}`).toBeDefined();
+        expect(m[2], `${file}: ${m[1]}`).not.toMatch(/^['"]/);
+      }
+      const fixed = /-(\d+)\.lua$/.exec(file)?.[1];
+      if (fixed !== undefined) {
+        const used = Math.max(...[...code.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1])));
+        expect(used, file).toBe(Number(fixed));
+      }
     }
   });
 
   it('registers each script under a name carrying a digest of its text, and survives a script cache flush', async () => {
-    const lua = readFileSync(new URL('renew-2.lua', LUA_DIR), 'utf8');
+    const lua = expandedScript('renew-3.lua');
     const digest = createHash('sha256').update(lua).digest('hex').slice(0, 16);
     const store = storeFor(uniquePrefix());
     expect(typeof (client as unknown as Record<string, unknown>)[`warrantRenew_${digest}`]).toBe('function');
@@ -137,38 +156,41 @@ describe('RedisLeaseStore', () => {
 
   it('keeps a terminal lease for the retention period and takes it out of the work indexes', async () => {
     const prefix = uniquePrefix();
-    const k = leaseStoreKeys(prefix);
     const store = storeFor(prefix, { terminalRetentionMs: 60_000 });
-    const lease = (await store.createPending(newLease())).lease;
+    const lease = (await store.createPending(newLease({ id: store.newLeaseId({ owner: OWNER, taskId: 'task-1' }, T0) }))).lease;
+    const k = leaseStoreKeys(prefix).shardOf(lease.id);
     await store.activate(lease.id, lease.expiresAt, T0 + 1);
     expect(await client.pttl(k.lease(lease.id))).toBe(-1);
     await store.beginRevoke(lease.id, { trigger: 'operator', now: T0 + 2 });
+    expect(await client.zscore(k.queue, lease.id)).toBe(String(T0 + 2));
     await store.finishRevoke(lease.id, T0 + 3);
 
     const ttl = await client.pttl(k.lease(lease.id));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
-    for (const index of [k.expiry, k.pending, k.revoking]) expect(await client.zscore(index, lease.id)).toBeNull();
+    for (const index of [k.expiry, k.pending, k.queue, k.failed]) expect(await client.zscore(index, lease.id)).toBeNull();
     expect(await client.zscore(k.all, lease.id)).not.toBeNull();
     // No live lease is left in the task, so its index expires with its last entry …
     expect(await client.pttl(k.task('task-1'))).toBeGreaterThan(0);
-    // … until a new lease joins the task.
-    await store.createPending(newLease({ issuedAt: T0 + 10 }));
+    // … until a new lease joins the task there.
+    await store.createPending(newLease({ id: store.newLeaseId({ owner: OWNER, taskId: 'task-1' }, T0 + 10), issuedAt: T0 + 10 }));
     expect(await client.pttl(k.task('task-1'))).toBe(-1);
   });
 
   it('drops retired leases from the paging index once their retention has passed', async () => {
     const prefix = uniquePrefix();
-    const k = leaseStoreKeys(prefix);
     const store = storeFor(prefix, { terminalRetentionMs: 1000 });
     const finish = async (issuedAt: number, at: number): Promise<string> => {
-      const lease = (await store.createPending(newLease({ issuedAt }))).lease;
+      const id = store.newLeaseId({ owner: OWNER, taskId: 'task-1' }, issuedAt);
+      const lease = (await store.createPending(newLease({ id, issuedAt }))).lease;
       await store.beginRevoke(lease.id, { trigger: 'operator', now: at });
       await store.finishRevoke(lease.id, at);
       return lease.id;
     };
     const old = await finish(T0, T0 + 10);
     const recent = await finish(T0 + 1, T0 + 5000);
+    const k = leaseStoreKeys(prefix).shardOf(old);
+    expect(k.index).toBe(leaseStoreKeys(prefix).shardOf(recent).index);
     expect(await client.zscore(k.all, old)).toBeNull();
     expect(await client.zscore(k.retired, old)).toBeNull();
     expect(await client.zscore(k.all, recent)).not.toBeNull();
@@ -177,15 +199,29 @@ describe('RedisLeaseStore', () => {
 
   it('stores an idempotency record under a digest of owner and key, for at most its ttl', async () => {
     const prefix = uniquePrefix();
-    const k = leaseStoreKeys(prefix);
     const store = storeFor(prefix);
-    const lease = (await store.createPending(newLease(), { key: 'retry-7', requestDigest: 'dg', ttlMs: 30_000 })).lease;
-    const key = k.idempotency(lease.owner, 'retry-7');
-    expect(key).toBe(`${prefix}idem:${createHash('sha256').update(`${lease.owner}\nretry-7`).digest('hex')}`);
+    const claim = { key: 'retry-7', requestDigest: 'dg', ttlMs: 30_000 };
+    const lease = (await store.createPending(claimedLease(store, claim), claim)).lease;
+    const shard = leaseStoreKeys(prefix).shardOf(lease.id);
+    const key = shard.idempotency(lease.owner, 'retry-7');
+    expect(key).toBe(`${shard.prefix}idem:${createHash('sha256').update(`${lease.owner}\nretry-7`).digest('hex')}`);
     expect(await client.hgetall(key)).toEqual({ leaseId: lease.id, digest: 'dg', expiresAt: String(T0 + 30_000) });
     const ttl = await client.pttl(key);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it('holds a lease in a few hundred bytes: short field names, nothing derivable stored', async () => {
+    const prefix = uniquePrefix();
+    const store = storeFor(prefix);
+    const k = leaseStoreKeys(prefix);
+    const lease = (await store.createPending(newLease())).lease;
+    const fields = await client.hgetall(k.shardOf(lease.id).lease(lease.id));
+    // No id (in the key), trust domain (in the owner), issue time (in the id), renewals (0).
+    expect(Object.keys(fields).sort()).toEqual(['c', 'e', 'h', 'k', 'm', 'o', 'p', 's', 't']);
+    const odd = (await store.createPending(newLease({ id: newLeaseId(T0 - 5), handle: 'x', trustDomain: 'elsewhere.org', issuedAt: T0 + 5 }))).lease;
+    expect(odd).toMatchObject({ issuedAt: T0 + 5, trustDomain: 'elsewhere.org' });
+    expect(Object.keys(await client.hgetall(k.shardOf(odd.id).lease(odd.id))).sort()).toEqual(['c', 'd', 'e', 'h', 'i', 'k', 'm', 'o', 'p', 's', 't']);
   });
 
   it('returns a short page with a cursor rather than scan every lease for a rare match', async () => {
@@ -205,7 +241,7 @@ describe('RedisLeaseStore', () => {
 
   it('reports a server error that is not about reaching Redis as internal', async () => {
     const prefix = uniquePrefix();
-    await client.set(leaseStoreKeys(prefix).expiry, 'not a sorted set');
+    await client.set(leaseStoreKeys(prefix).shards[0]!.expiry, 'not a sorted set');
     const err = await rejection(storeFor(prefix).dueForExpiry(T0, 10));
     expect({ code: err.code, message: err.message }).toEqual({
       code: 'ERR_INTERNAL',
@@ -215,11 +251,25 @@ describe('RedisLeaseStore', () => {
 
   it('refuses a key prefix without a hash tag and a client that prefixes keys itself', () => {
     expect(() => new RedisLeaseStore(client, { keyPrefix: 'warrant:' })).toThrow(
-      'Redis key prefix must contain a non-empty hash tag such as "warrant:{w}:" so every key of the store shares one slot',
+      'Redis key prefix must contain a non-empty hash tag such as "warrant:{w}:" so every key of a shard shares one slot',
     );
     const prefixed = new Redis({ lazyConnect: true, keyPrefix: 'x:' });
     expect(() => new RedisLeaseStore(prefixed)).toThrow('the Redis client must not set keyPrefix; use the store keyPrefix option');
     prefixed.disconnect();
+  });
+
+  it('checks at start-up that Redis holds its layout, in one round trip whatever the number of leases', async () => {
+    const prefix = uniquePrefix();
+    const first = await RedisLeaseStore.open(client, { keyPrefix: prefix, shards: 8 });
+    stores.push(first);
+    expect(await client.hgetall(`${prefix}meta`)).toEqual({ schema: '2', shards: '8' });
+    const again = await RedisLeaseStore.open(client, { keyPrefix: prefix, shards: 8 });
+    stores.push(again);
+    const err = await rejection(RedisLeaseStore.open(client, { keyPrefix: prefix, shards: 16 }));
+    expect({ code: err.code, message: err.message }).toEqual({
+      code: 'ERR_CONFIG',
+      message: `Redis at key prefix ${prefix} holds leases in 8 shards, but the store is configured with 16; the shard count cannot change while leases exist`,
+    });
   });
 });
 

@@ -10,14 +10,23 @@ export interface PrivateRedis {
   kill(): Promise<void>;
 }
 
-export async function privateRedis(): Promise<PrivateRedis> {
+export interface PrivateRedisOptions {
+  /** Keep data across kill() and start(): append-only file, fsync on every write, in `dir`. */
+  readonly persistDir?: string;
+}
+
+export async function privateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const port = await freePort();
+  const persistence =
+    options.persistDir === undefined
+      ? ['--save', '', '--appendonly', 'no']
+      : ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.persistDir];
   let child: ChildProcess | undefined;
   const api: PrivateRedis = {
     url: `redis://127.0.0.1:${port}`,
     port,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence], { stdio: 'ignore' });
       for (let i = 0; i < 100; i++) {
         const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
         probe.on('error', () => undefined);

@@ -1,7 +1,10 @@
-// How a lease is laid out in its Redis hash: numbers as decimal strings, scope as a JSON array,
-// optional fields absent rather than empty. Reading checks every field, so a damaged record fails loudly.
+// How a lease is laid out in its Redis hash. Field names are one or two letters and values that can
+// be derived are left out (the id is in the key, the trust domain in the owner's SPIFFE ID, the
+// handle is usually the id): a lease costs memory for as long as it lives, and there may be millions.
+// Reading checks every field, so a damaged record fails loudly.
 import {
   LEASE_STATES,
+  leaseIdTime,
   PROVIDER_KINDS,
   TRIGGERS,
   WarrantError,
@@ -10,26 +13,65 @@ import {
   type ProviderKind,
   type Trigger,
 } from '../../core/index.js';
-import type { NewLease } from '../store.js';
+import type { NewLease, RevocationItem } from '../store.js';
+
+/** Field names, in one place; the Lua scripts use the same letters. */
+export const F = {
+  state: 's',
+  owner: 'o',
+  /** Only when it differs from the owner's trust domain. */
+  trustDomain: 'd',
+  taskId: 't',
+  provider: 'p',
+  providerKind: 'k',
+  scope: 'c',
+  /** Only when it differs from the lease id. */
+  handle: 'h',
+  /** Only when it differs from the time in the lease id (a ULID made at issue). */
+  issuedAt: 'i',
+  expiresAt: 'e',
+  maxExpiresAt: 'm',
+  /** Absent while 0. */
+  renewals: 'n',
+  idempotencyKey: 'y',
+  trigger: 'g',
+  reason: 'r',
+  revokeRequestedAt: 'q',
+  revokedAt: 'x',
+  /** Failed revocation attempts (while revoking or revocation_failed). */
+  attempts: 'a',
+  /** Error code of the last failed attempt. */
+  lastError: 'z',
+  /** Start of the give-up window after an operator's retry (else the request time). */
+  queuedAt: 'w',
+  /** When the revocation was given up on. */
+  failedAt: 'f',
+  /** The mass revocation that accepted it. */
+  operation: 'op',
+} as const;
+
+/** The trust domain in a SPIFFE ID, or undefined when it is not one. */
+export function trustDomainOf(spiffeId: string): string | undefined {
+  const match = /^spiffe:\/\/([^/]+)/.exec(spiffeId);
+  return match?.[1];
+}
 
 /** Field/value pairs of a lease in its first, pending, state, ready for HSET. */
 export function pendingLeaseFields(lease: NewLease): string[] {
-  const fields = [
-    'id', lease.id,
-    'state', 'pending',
-    'owner', lease.owner,
-    'trustDomain', lease.trustDomain,
-    'taskId', lease.taskId,
-    'provider', lease.provider,
-    'providerKind', lease.providerKind,
-    'scope', JSON.stringify(lease.scope),
-    'handle', lease.handle,
-    'issuedAt', String(lease.issuedAt),
-    'expiresAt', String(lease.expiresAt),
-    'maxExpiresAt', String(lease.maxExpiresAt),
-    'renewals', '0',
+  const fields: string[] = [
+    F.state, 'pending',
+    F.owner, lease.owner,
+    F.taskId, lease.taskId,
+    F.provider, lease.provider,
+    F.providerKind, lease.providerKind,
+    F.scope, JSON.stringify(lease.scope),
+    F.expiresAt, String(lease.expiresAt),
+    F.maxExpiresAt, String(lease.maxExpiresAt),
   ];
-  if (lease.idempotencyKey !== undefined) fields.push('idempotencyKey', lease.idempotencyKey);
+  if (leaseIdTime(lease.id) !== lease.issuedAt) fields.push(F.issuedAt, String(lease.issuedAt));
+  if (trustDomainOf(lease.owner) !== lease.trustDomain) fields.push(F.trustDomain, lease.trustDomain);
+  if (lease.handle !== lease.id) fields.push(F.handle, lease.handle);
+  if (lease.idempotencyKey !== undefined) fields.push(F.idempotencyKey, lease.idempotencyKey);
   return fields;
 }
 
@@ -50,9 +92,8 @@ function malformed(id: string, field: string): WarrantError {
   });
 }
 
-/** The frozen Lease a hash holds. */
-export function leaseFromFields(fields: Readonly<Record<string, string>>): Lease {
-  const id = fields['id'] ?? '?';
+/** Typed readers over one hash, each failing with the lease id and field name. */
+function reader(id: string, fields: Readonly<Record<string, string>>) {
   const text = (name: string): string => {
     const value = fields[name];
     if (value === undefined) throw malformed(id, name);
@@ -69,39 +110,76 @@ export function leaseFromFields(fields: Readonly<Record<string, string>>): Lease
     if (!(allowed as readonly string[]).includes(value)) throw malformed(id, name);
     return value as T;
   };
+  const trustDomain = (): string => {
+    const domain = fields[F.trustDomain] ?? trustDomainOf(text(F.owner));
+    if (domain === undefined) throw malformed(id, F.trustDomain);
+    return domain;
+  };
+  return { text, time, optionalTime, oneOf, trustDomain };
+}
 
+/** The frozen Lease a hash holds. */
+export function leaseFromFields(id: string, fields: Readonly<Record<string, string>>): Lease {
+  const r = reader(id, fields);
   let scope: unknown;
   try {
-    scope = JSON.parse(text('scope'));
+    scope = JSON.parse(r.text(F.scope));
   } catch {
-    throw malformed(id, 'scope');
+    throw malformed(id, F.scope);
   }
-  if (!Array.isArray(scope) || !scope.every((s): s is string => typeof s === 'string')) throw malformed(id, 'scope');
+  if (!Array.isArray(scope) || !scope.every((s): s is string => typeof s === 'string')) throw malformed(id, F.scope);
 
-  const revokeRequestedAt = optionalTime('revokeRequestedAt');
-  const revokedAt = optionalTime('revokedAt');
-  const trigger = fields['trigger'] === undefined ? undefined : oneOf<Trigger>('trigger', TRIGGERS);
-  const reason = fields['reason'];
-  const idempotencyKey = fields['idempotencyKey'];
+  const revokeRequestedAt = r.optionalTime(F.revokeRequestedAt);
+  const revokedAt = r.optionalTime(F.revokedAt);
+  const attempts = r.optionalTime(F.attempts);
+  const trigger = fields[F.trigger] === undefined ? undefined : r.oneOf<Trigger>(F.trigger, TRIGGERS);
+  const reason = fields[F.reason];
+  const idempotencyKey = fields[F.idempotencyKey];
+  const lastError = fields[F.lastError];
   const lease: Lease = {
-    id: text('id'),
-    state: oneOf<LeaseState>('state', LEASE_STATES),
-    owner: text('owner'),
-    trustDomain: text('trustDomain'),
-    taskId: text('taskId'),
-    provider: text('provider'),
-    providerKind: oneOf<ProviderKind>('providerKind', PROVIDER_KINDS),
+    id,
+    state: r.oneOf<LeaseState>(F.state, LEASE_STATES),
+    owner: r.text(F.owner),
+    trustDomain: r.trustDomain(),
+    taskId: r.text(F.taskId),
+    provider: r.text(F.provider),
+    providerKind: r.oneOf<ProviderKind>(F.providerKind, PROVIDER_KINDS),
     scope: Object.freeze(scope),
-    handle: text('handle'),
-    issuedAt: time('issuedAt'),
-    expiresAt: time('expiresAt'),
-    maxExpiresAt: time('maxExpiresAt'),
-    renewals: time('renewals'),
+    handle: fields[F.handle] ?? id,
+    issuedAt: fields[F.issuedAt] === undefined ? leaseIdTime(id) : r.time(F.issuedAt),
+    expiresAt: r.time(F.expiresAt),
+    maxExpiresAt: r.time(F.maxExpiresAt),
+    renewals: r.optionalTime(F.renewals) ?? 0,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     ...(revokeRequestedAt === undefined ? {} : { revokeRequestedAt }),
     ...(revokedAt === undefined ? {} : { revokedAt }),
     ...(trigger === undefined ? {} : { trigger }),
     ...(reason === undefined ? {} : { reason }),
+    ...(attempts === undefined || attempts === 0 ? {} : { revocationAttempts: attempts }),
+    ...(lastError === undefined ? {} : { revocationError: lastError }),
   };
   return Object.freeze(lease);
+}
+
+/** What a revocation worker needs, from a claimed lease's hash. */
+export function revocationItemFromFields(id: string, fields: Readonly<Record<string, string>>): RevocationItem {
+  const r = reader(id, fields);
+  const requested = r.time(F.revokeRequestedAt);
+  const reason = fields[F.reason];
+  const operation = fields[F.operation];
+  return {
+    leaseId: id,
+    provider: r.text(F.provider),
+    providerKind: r.oneOf<ProviderKind>(F.providerKind, PROVIDER_KINDS),
+    handle: fields[F.handle] ?? id,
+    owner: r.text(F.owner),
+    taskId: r.text(F.taskId),
+    trigger: r.oneOf<Trigger>(F.trigger, TRIGGERS),
+    expiresAt: r.time(F.expiresAt),
+    revokeRequestedAt: requested,
+    queuedAt: r.optionalTime(F.queuedAt) ?? requested,
+    attempts: r.optionalTime(F.attempts) ?? 0,
+    ...(reason === undefined ? {} : { reason }),
+    ...(operation === undefined ? {} : { operation }),
+  };
 }

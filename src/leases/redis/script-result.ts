@@ -11,6 +11,8 @@ export const ScriptResult = {
   Conflict: 3,
   /** Nothing to do (already revoking or terminal); the lease's fields follow. */
   Unchanged: 4,
+  /** The reaper's condition no longer holds (renewed or activated since it was read). */
+  Skipped: 5,
   LeaseNotFound: -1,
   NotOwner: -2,
   /** The lease is in the wrong state for this change; its fields follow. */

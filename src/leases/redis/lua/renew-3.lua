@@ -1,16 +1,18 @@
 --[[
-  Extends an active, unexpired lease to min(requested, maxExpiresAt) and counts the renewal.
+  Extends an active, unexpired lease to min(requested, max expiry) and counts the renewal.
   The owner check comes first so a non-owner learns nothing about the lease's state.
-  A renewal never shortens a lease.
+  A renewal never shortens a lease. Records a `renewed` event.
 
-  KEYS[1] lease hash    lease:<id>
-  KEYS[2] expiry zset   expiry
+  KEYS[1] lease hash      lease:<id>
+  KEYS[2] expiry zset     expiry
+  KEYS[3] events stream   events
 
   ARGV[1] lease id
   ARGV[2] '1' when the owner must match, else '0'
   ARGV[3] owner SPIFFE ID (when ARGV[2] is '1')
   ARGV[4] requested expiresAt (ms)
   ARGV[5] now (ms)
+  ARGV[6] events stream length cap
 
   Returns
     { 0, field, value, ... }   renewed
@@ -20,7 +22,8 @@
     { -4, field, value, ... }  active but already past its expiry
     { -5, field, value, ... }  already at its max expiry
 ]]
-local f = redis.call('HMGET', KEYS[1], 'state', 'owner', 'expiresAt', 'maxExpiresAt')
+-- @include emit
+local f = redis.call('HMGET', KEYS[1], 's', 'o', 'e', 'm', 't')
 if not f[1] then
   return { -1 }
 end
@@ -48,7 +51,8 @@ if tonumber(target) < current then
   target = f[3]
 end
 
-redis.call('HSET', KEYS[1], 'expiresAt', target)
-redis.call('HINCRBY', KEYS[1], 'renewals', 1)
+redis.call('HSET', KEYS[1], 'e', target)
+redis.call('HINCRBY', KEYS[1], 'n', 1)
 redis.call('ZADD', KEYS[2], target, ARGV[1])
+emit(KEYS[3], ARGV[6], 'renewed', ARGV[1], f[5], f[2], 'active', nil, target, ARGV[5])
 return { 0, unpack(redis.call('HGETALL', KEYS[1])) }

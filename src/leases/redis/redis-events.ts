@@ -1,0 +1,64 @@
+// Lease events on Redis: each shard's scripts append to the shard's capped stream in the same step
+// as the state change; readers keep one stream id per shard.
+import { LEASE_STATES, TRIGGERS, WarrantError, type LeaseState, type Trigger } from '../../core/index.js';
+import { LEASE_EVENT_TYPES, type LeaseEventType } from '../events.js';
+import type { LeaseEventPage, StoredLeaseEvent } from '../store.js';
+import { RedisContext } from './redis-context.js';
+
+const STREAM_ID = /^\d+-\d+$/;
+
+function encode(ids: readonly string[]): string {
+  return Buffer.from(ids.join(','), 'utf8').toString('base64url');
+}
+
+function decode(cursor: string, count: number): string[] {
+  const ids = Buffer.from(cursor, 'base64url').toString('utf8').split(',');
+  if (ids.length !== count || !ids.every((id) => STREAM_ID.test(id))) {
+    throw new WarrantError('ERR_INVALID_ARGUMENT', 'invalid event cursor');
+  }
+  return ids;
+}
+
+function eventFrom(fields: readonly unknown[]): StoredLeaseEvent | undefined {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[String(fields[i])] = String(fields[i + 1]);
+  const type = f['t'] as LeaseEventType;
+  const state = f['s'] as LeaseState;
+  const at = Number(f['a']);
+  if (!LEASE_EVENT_TYPES.includes(type) || !LEASE_STATES.includes(state) || !Number.isSafeInteger(at)) return undefined;
+  const trigger = f['g'] !== undefined && (TRIGGERS as readonly string[]).includes(f['g']) ? (f['g'] as Trigger) : undefined;
+  const expiresAt = f['e'] === undefined || f['e'] === '' ? undefined : Number(f['e']);
+  return {
+    type,
+    leaseId: f['l'] ?? '',
+    taskId: f['k'] ?? '',
+    owner: f['o'] ?? '',
+    state,
+    at,
+    ...(trigger === undefined ? {} : { trigger }),
+    ...(expiresAt === undefined || Number.isNaN(expiresAt) ? {} : { expiresAt }),
+  };
+}
+
+export async function readEvents(ctx: RedisContext, cursor: string | undefined, limit: number): Promise<LeaseEventPage> {
+  if (cursor === undefined) {
+    const tails = await ctx.eachShard(async (shard) => {
+      const last = (await ctx.call('readEvents', () => ctx.client.xrevrange(shard.events, '+', '-', 'COUNT', 1))) as [string, unknown][];
+      return last[0]?.[0] ?? '0-0';
+    });
+    return { events: [], cursor: encode(tails) };
+  }
+  const positions = decode(cursor, ctx.shards.length);
+  const perShard = Math.max(1, Math.ceil(limit / ctx.shards.length));
+  const read = await ctx.eachShard(async (shard) => {
+    const from = positions[shard.index]!;
+    const entries = (await ctx.call('readEvents', () =>
+      ctx.client.xrange(shard.events, `(${from}`, '+', 'COUNT', perShard),
+    )) as [string, unknown[]][];
+    const last = entries[entries.length - 1]?.[0] ?? from;
+    return { last, events: entries.map(([, fields]) => eventFrom(fields)).filter((e): e is StoredLeaseEvent => e !== undefined) };
+  });
+  // Shards interleave by the time of the change; within a shard, stream order stands.
+  const events = read.flatMap((r) => r.events).sort((a, b) => a.at - b.at);
+  return { events, cursor: encode(read.map((r) => r.last)) };
+}
