@@ -26,12 +26,43 @@ export interface PolicyInput {
   action: PolicyAction;
   resource: { provider: string; kind: string };
   context: {
-    task: { id: string; purpose: string; attributes: Readonly<Record<string, string>>; depth: number };
+    task: PolicyTask;
     scope: readonly string[];
     ttlSeconds: number;
     /** Milliseconds since the epoch; policies see it floored to the minute. */
     now: number;
+    /** The workload receiving a delegated task (action `delegate` only). */
+    delegate?: PolicyPrincipal;
   };
+}
+
+/** The task a request concerns, as policy sees it. Absent optional fields are empty or zero. */
+export interface PolicyTask {
+  id: string;
+  purpose: string;
+  attributes: Readonly<Record<string, string>>;
+  depth: number;
+  /** SPIFFE IDs of the workloads that delegated it, root first. */
+  chain?: readonly string[];
+  /** Names of the providers the task declared. */
+  tools?: readonly string[];
+  /** Credentials obtained so far by the task and its descendants. */
+  credentialsIssued?: number;
+  /** Requests of the task counted as deviations so far (undeclared tools, over budget, denials). */
+  deviations?: number;
+}
+
+/** Where a policy was loaded from, for people reading a decision. */
+export interface PolicyInfo {
+  id: string;
+  effect: 'permit' | 'forbid';
+  /** The file, and the 1-based line and column where the policy starts. */
+  source: string;
+  line: number;
+  column: number;
+  approvalRequired: boolean;
+  /** Every annotation on the policy (e.g. @reason("…")), @id and @approval included. */
+  annotations: Readonly<Record<string, string>>;
 }
 
 /** The outcome of one request. Decisions are frozen: a cached one is shared between callers. */

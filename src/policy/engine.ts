@@ -6,9 +6,10 @@ import {
   preparseSchema,
   statefulIsAuthorized,
   type AuthorizationAnswer,
+  type CedarValueJson,
   type DetailedError,
   type EntityJson,
-  type EntityUidJson,
+  type TypeAndId,
   type StatefulAuthorizationCall,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { describeCedarError } from './cedar-errors.js';
@@ -18,12 +19,15 @@ import {
   type PolicyAction,
   type PolicyEngineOptions,
   type PolicyEngineStats,
+  type PolicyInfo,
   type PolicyInput,
+  type PolicyPrincipal,
 } from './decision.js';
 import { GroupMatcher } from './groups.js';
 import { PolicyLoadError } from './load-error.js';
 import { LruCache } from './lru-cache.js';
-import { compilePolicySet, type PolicyFile, type SchemaFile } from './policy-set.js';
+import { compilePolicySet, type PolicyEntry, type PolicyFile, type SchemaFile } from './policy-set.js';
+import { FULL_SHAPE, headMatches, shapeOf, type ContextField, type RequestShape, type TaskAttribute } from './slices.js';
 import { WARRANT_SCHEMA } from './schema.js';
 
 const DEFAULT_CACHE_SIZE = 10_000;
@@ -33,6 +37,14 @@ const POLICY_SUFFIX = '.cedar';
 const VERSION_LENGTH = 16;
 const MINUTE_MS = 60_000;
 const ACTIONS: ReadonlySet<string> = new Set(POLICY_ACTIONS);
+
+/** The policies one (action, provider) pair can meet; undefined when there are none. */
+interface Slice {
+  readonly policySetId: string | undefined;
+  readonly shape: RequestShape;
+}
+/** Task counters change with every credential: they reach the cache key only when a policy can read them. */
+const COUNTER_NAMES = /\b(credentialsIssued|deviations)\b/;
 
 /**
  * Decides requests against one version of the policy set. An engine never changes: a reload builds
@@ -51,8 +63,14 @@ export class PolicyEngine {
   private readonly approvalIds: ReadonlySet<string>;
   private readonly order: ReadonlyMap<string, number>;
   private readonly matcher: GroupMatcher;
-  private readonly groupCache: LruCache<string, readonly EntityUidJson[]>;
+  private readonly groupCache: LruCache<string, readonly TypeAndId[]>;
   private readonly decisions: LruCache<string, Decision>;
+  private readonly infos: ReadonlyMap<string, PolicyInfo>;
+  private readonly countersMatter: boolean;
+  private readonly entries: readonly PolicyEntry[];
+  /** Providers some policy's head names; every other provider shares one slice per action. */
+  private readonly namedProviders: ReadonlySet<string>;
+  private readonly slices = new Map<string, Slice>();
   private evaluations = 0;
   private cacheHits = 0;
 
@@ -73,6 +91,23 @@ export class PolicyEngine {
     this.order = new Map(this.policyIds.map((id, index) => [id, index]));
     this.groupCache = new LruCache(cacheSize);
     this.decisions = new LruCache(cacheSize);
+    this.infos = new Map(
+      compiled.policies.map((p) => [
+        p.id,
+        Object.freeze({
+          id: p.id,
+          effect: p.effect,
+          source: p.source,
+          line: p.position.line,
+          column: p.position.column,
+          approvalRequired: p.approvalRequired,
+          annotations: p.annotations,
+        }),
+      ]),
+    );
+    this.countersMatter = compiled.policies.some((p) => COUNTER_NAMES.test(p.text));
+    this.entries = compiled.policies;
+    this.namedProviders = new Set(compiled.policies.flatMap((p) => (p.head.provider === undefined ? [] : [p.head.provider])));
 
     // Prepared sets live per thread by name; content-derived names keep versions from ever mixing.
     const schemaName = `warrant-schema-${sha256Hex(schema.text)}`;
@@ -124,6 +159,22 @@ export class PolicyEngine {
     return new PolicyEngine(policyFiles, { source, text: stripBom(schemaText) }, options);
   }
 
+  /**
+   * The call decide() would make to Cedar for this input, undefined when no policy can apply (the
+   * decision is then a deny without asking Cedar). For benchmarks and for debugging a decision.
+   */
+  cedarCall(input: PolicyInput): StatefulAuthorizationCall | undefined {
+    checkInput(input);
+    const slice = this.sliceFor(input.action, input.resource.provider);
+    if (slice.policySetId === undefined) return undefined;
+    return this.request(input, Math.floor(input.context.now / MINUTE_MS), this.schemaName, false, slice.policySetId, slice.shape);
+  }
+
+  /** Where a policy of this version came from, and its annotations; undefined for an unknown id. */
+  policyInfo(id: string): PolicyInfo | undefined {
+    return this.infos.get(id);
+  }
+
   stats(): PolicyEngineStats {
     return { evaluations: this.evaluations, cacheHits: this.cacheHits, cachedDecisions: this.decisions.size };
   }
@@ -132,7 +183,7 @@ export class PolicyEngine {
   decide(input: PolicyInput): Decision {
     checkInput(input);
     const minute = Math.floor(input.context.now / MINUTE_MS);
-    const key = this.decisions.capacity > 0 ? cacheKey(input, minute) : undefined;
+    const key = this.decisions.capacity > 0 ? cacheKey(input, minute, this.countersMatter) : undefined;
     if (key !== undefined) {
       const cached = this.decisions.get(key);
       if (cached !== undefined) {
@@ -141,7 +192,12 @@ export class PolicyEngine {
       }
     }
     this.evaluations++;
-    const answer = statefulIsAuthorized(this.request(input, minute, this.schemaName, false));
+    const slice = this.sliceFor(input.action, input.resource.provider);
+    // No policy can apply: Cedar's own answer would be a deny by default, with nothing to report.
+    const answer: AuthorizationAnswer =
+      slice.policySetId === undefined
+        ? { type: 'success', response: { decision: 'deny', diagnostics: { reason: [], errors: [] } }, warnings: [] }
+        : statefulIsAuthorized(this.request(input, minute, this.schemaName, false, slice.policySetId, slice.shape));
     if (answer.type === 'failure') {
       // The sample requests at load make this unreachable for well-formed input; never cache it.
       throw new Error(`policy evaluation failed: ${answer.errors.map(describeCedarError).join('; ')}`);
@@ -170,7 +226,7 @@ export class PolicyEngine {
   private readonly byLoadOrder = (a: string, b: string): number =>
     (this.order.get(a) ?? Number.MAX_SAFE_INTEGER) - (this.order.get(b) ?? Number.MAX_SAFE_INTEGER);
 
-  private parentsOf(spiffeId: string): readonly EntityUidJson[] {
+  private parentsOf(spiffeId: string): readonly TypeAndId[] {
     let parents = this.groupCache.get(spiffeId);
     if (parents === undefined) {
       // Group entities themselves are left out: membership lives on the workload, and each entity costs time.
@@ -180,41 +236,99 @@ export class PolicyEngine {
     return parents;
   }
 
-  private request(input: PolicyInput, minute: number, schemaName: string | undefined, validateRequest: boolean): StatefulAuthorizationCall {
+  private request(
+    input: PolicyInput,
+    minute: number,
+    schemaName: string | undefined,
+    validateRequest: boolean,
+    policySetId: string = this.policySetId,
+    shape: RequestShape = FULL_SHAPE,
+  ): StatefulAuthorizationCall {
     const { principal, action, resource, context } = input;
     const { task } = context;
+    const workloadEntity = (w: PolicyPrincipal): EntityJson => {
+      const attrs: Record<string, string> = {};
+      if (shape.workloadTrustDomain) attrs['trustDomain'] = w.trustDomain;
+      if (shape.workloadPath) attrs['path'] = w.path;
+      const groups = shape.groups;
+      const parents = groups === undefined ? [...this.parentsOf(w.spiffeId)] : this.parentsOf(w.spiffeId).filter((g) => groups.has(g.id));
+      return { uid: { type: 'Workload', id: w.spiffeId }, attrs, parents };
+    };
+    const workload = workloadEntity(principal);
+    const entities: EntityJson[] = [workload];
+    if (shape.providerKind) entities.push({ uid: { type: 'Provider', id: resource.provider }, attrs: { kind: resource.kind }, parents: [] });
+    if (shape.taskAttributes.size > 0 || shape.taskTags) {
+      const attrs: Record<string, CedarValueJson> = {};
+      const has = (name: TaskAttribute): boolean => shape.taskAttributes.has(name);
+      if (has('purpose')) attrs['purpose'] = task.purpose;
+      if (has('depth')) attrs['depth'] = task.depth;
+      if (has('chain')) attrs['chain'] = [...new Set(task.chain ?? [])].map((id) => ({ __entity: { type: 'Workload', id } }));
+      if (has('tools')) attrs['tools'] = [...new Set(task.tools ?? [])].map((id) => ({ __entity: { type: 'Provider', id } }));
+      if (has('credentialsIssued')) attrs['credentialsIssued'] = task.credentialsIssued ?? 0;
+      if (has('deviations')) attrs['deviations'] = task.deviations ?? 0;
+      const taskEntity: EntityJson = { uid: { type: 'Task', id: task.id }, attrs, parents: [] };
+      const names = shape.taskTagNames;
+      if (names === undefined) taskEntity.tags = { ...task.attributes };
+      else if (names.size > 0) {
+        const tags: Record<string, string> = {};
+        for (const name of names) {
+          const value = task.attributes[name];
+          if (value !== undefined) tags[name] = value;
+        }
+        taskEntity.tags = tags;
+      }
+      entities.push(taskEntity);
+    }
     const nowSeconds = minute * 60;
-    const at = new Date(nowSeconds * 1000);
-    const workload: EntityJson = {
-      uid: { type: 'Workload', id: principal.spiffeId },
-      attrs: { trustDomain: principal.trustDomain, path: principal.path },
-      parents: [...this.parentsOf(principal.spiffeId)],
-    };
-    const provider: EntityJson = { uid: { type: 'Provider', id: resource.provider }, attrs: { kind: resource.kind }, parents: [] };
-    const taskEntity: EntityJson = {
-      uid: { type: 'Task', id: task.id },
-      attrs: { purpose: task.purpose, depth: task.depth },
-      parents: [],
-      tags: { ...task.attributes },
-    };
+    const requestContext: StatefulAuthorizationCall['context'] = {};
+    const wants = (field: ContextField): boolean => shape.context.has(field);
+    if (wants('task')) requestContext['task'] = { __entity: { type: 'Task', id: task.id } };
+    if (wants('scope')) requestContext['scope'] = [...new Set(context.scope)];
+    if (wants('ttlSeconds')) requestContext['ttlSeconds'] = context.ttlSeconds;
+    if (wants('nowEpochSeconds')) requestContext['nowEpochSeconds'] = nowSeconds;
+    if (wants('hourOfDayUtc')) requestContext['hourOfDayUtc'] = new Date(nowSeconds * 1000).getUTCHours();
+    if (wants('dayOfWeekUtc')) requestContext['dayOfWeekUtc'] = new Date(nowSeconds * 1000).getUTCDay();
+    const { delegate } = context;
+    if (delegate !== undefined && wants('delegate')) {
+      requestContext['delegate'] = { __entity: { type: 'Workload', id: delegate.spiffeId } };
+      // Sent with its groups so `context.delegate in Group::"…"` works; the caller itself is already there.
+      if (delegate.spiffeId !== principal.spiffeId) entities.push(workloadEntity(delegate));
+    }
     const call: StatefulAuthorizationCall = {
       principal: workload.uid,
       action: { type: 'Action', id: action },
-      resource: provider.uid,
-      context: {
-        task: { __entity: { type: 'Task', id: task.id } },
-        scope: [...new Set(context.scope)],
-        ttlSeconds: context.ttlSeconds,
-        nowEpochSeconds: nowSeconds,
-        hourOfDayUtc: at.getUTCHours(),
-        dayOfWeekUtc: at.getUTCDay(),
-      },
-      preparsedPolicySetId: this.policySetId,
-      entities: [workload, provider, taskEntity],
+      resource: { type: 'Provider', id: resource.provider },
+      context: requestContext,
+      preparsedPolicySetId: policySetId,
+      entities,
       validateRequest,
     };
     if (schemaName !== undefined) call.preparsedSchemaName = schemaName;
     return call;
+  }
+
+  /** The policies whose head can match (action, provider), prepared once per pair, with what they can read. */
+  private sliceFor(action: PolicyAction, provider: string): Slice {
+    const named = this.namedProviders.has(provider) ? provider : undefined;
+    const key = `${action}\n${named ?? ''}`;
+    let slice = this.slices.get(key);
+    if (slice === undefined) {
+      const policies = this.entries.filter((p) => headMatches(p.head, action, named));
+      if (policies.length === 0) {
+        slice = { policySetId: undefined, shape: FULL_SHAPE };
+      } else {
+        // Named by version and pair: engines of the same version prepare identical slices under one name.
+        const policySetId = `${this.policySetId}/${action}/${named ?? '*'}`;
+        const staticPolicies: Record<string, string> = {};
+        for (const policy of policies) staticPolicies[policy.id] = policy.text;
+        const answer = preparsePolicySet(policySetId, { staticPolicies });
+        if (answer.type === 'failure') throw new Error(`cannot prepare the policies for ${action} on ${provider}: ${answer.errors.map(describeCedarError).join('; ')}`);
+        // With the schema passed at evaluation (action groups), Cedar reads the whole request against it.
+        slice = { policySetId, shape: this.schemaName === undefined ? shapeOf(policies.map((p) => p.text)) : FULL_SHAPE };
+      }
+      this.slices.set(key, slice);
+    }
+    return slice;
   }
 
   /** Runs one request per action through the prepared set, so a broken set fails now, not on a caller. */
@@ -224,10 +338,22 @@ export class PolicyEngine {
       action,
       resource: { provider: 'sample', kind: 'sample' },
       context: {
-        task: { id: 'sample', purpose: 'load check', attributes: { environment: 'sample' }, depth: 0 },
+        task: {
+          id: 'sample',
+          purpose: 'load check',
+          attributes: { environment: 'sample' },
+          depth: 1,
+          chain: ['spiffe://warrant.invalid/parent'],
+          tools: ['sample'],
+          credentialsIssued: 1,
+          deviations: 1,
+        },
         scope: ['sample'],
         ttlSeconds: 60,
         now: 0,
+        ...(action === 'delegate'
+          ? { delegate: { spiffeId: 'spiffe://warrant.invalid/delegate', trustDomain: 'warrant.invalid', path: '/delegate' } }
+          : {}),
       },
     });
     const check = (action: PolicyAction, answer: AuthorizationAnswer): void => {
@@ -260,6 +386,23 @@ function checkInput(input: PolicyInput): void {
   if (typeof task.purpose !== 'string') fail('context.task.purpose', 'a string');
   if (!Number.isSafeInteger(task.depth) || task.depth < 0) fail('context.task.depth', 'a non-negative integer');
   if (typeof task.attributes !== 'object' || task.attributes === null) fail('context.task.attributes', 'an object');
+  if (task.chain !== undefined && (!Array.isArray(task.chain) || task.chain.some((s) => typeof s !== 'string' || s === ''))) {
+    fail('context.task.chain', 'an array of SPIFFE IDs');
+  }
+  if (task.tools !== undefined && (!Array.isArray(task.tools) || task.tools.some((s) => typeof s !== 'string' || s === ''))) {
+    fail('context.task.tools', 'an array of provider names');
+  }
+  for (const counter of ['credentialsIssued', 'deviations'] as const) {
+    const value = task[counter];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) fail(`context.task.${counter}`, 'a non-negative integer');
+  }
+  const { delegate } = context;
+  if (delegate !== undefined) {
+    if (action !== 'delegate') fail('context.delegate', 'absent unless the action is delegate');
+    if (typeof delegate.spiffeId !== 'string' || delegate.spiffeId === '') fail('context.delegate.spiffeId', 'a non-empty string');
+    if (typeof delegate.trustDomain !== 'string') fail('context.delegate.trustDomain', 'a string');
+    if (typeof delegate.path !== 'string') fail('context.delegate.path', 'a string');
+  }
   for (const value of Object.values(task.attributes)) {
     if (typeof value !== 'string') fail('context.task.attributes', 'an object of strings');
   }
@@ -268,19 +411,31 @@ function checkInput(input: PolicyInput): void {
   if (!Number.isFinite(context.now)) fail('context.now', 'a finite number of milliseconds');
 }
 
-/** Digest of everything that reaches Cedar for one request, with time cut to the minute Cedar sees. */
-function cacheKey(input: PolicyInput, minute: number): string {
+/**
+ * Everything that reaches Cedar for one request, with time cut to the minute Cedar sees, as one
+ * string: sets sorted and deduplicated, attributes in name order. The string itself is the key
+ * (hashing it would cost more than the map does).
+ */
+function cacheKey(input: PolicyInput, minute: number, withCounters: boolean): string {
   const { principal, action, resource, context } = input;
-  const { task } = context;
-  const attributes = Object.keys(task.attributes)
-    .sort(compareCodeUnits)
-    .map((name) => [name, task.attributes[name]]);
-  const scope = [...new Set(context.scope)].sort(compareCodeUnits);
-  const material = JSON.stringify([
+  const { task, delegate } = context;
+  const names = Object.keys(task.attributes);
+  if (names.length > 1) names.sort(compareCodeUnits);
+  const attributes: string[] = [];
+  for (const name of names) attributes.push(name, task.attributes[name]!);
+  return JSON.stringify([
     principal.spiffeId, principal.trustDomain, principal.path, action, resource.provider, resource.kind,
-    task.id, task.purpose, task.depth, attributes, scope, context.ttlSeconds, minute,
+    task.id, task.purpose, task.depth, attributes, asSortedSet(context.scope), context.ttlSeconds, minute,
+    asSortedSet(task.chain), asSortedSet(task.tools),
+    withCounters ? [task.credentialsIssued ?? 0, task.deviations ?? 0] : 0,
+    delegate === undefined ? 0 : [delegate.spiffeId, delegate.trustDomain, delegate.path],
   ]);
-  return createHash('sha256').update(material).digest('base64url');
+}
+
+function asSortedSet(values: readonly string[] | undefined): readonly string[] {
+  if (values === undefined || values.length === 0) return [];
+  if (values.length === 1) return values;
+  return [...new Set(values)].sort(compareCodeUnits);
 }
 
 function versionDigest(files: readonly PolicyFile[], schemaText: string): string {

@@ -7,7 +7,10 @@ export {
   type PolicyAction,
   type PolicyEngineOptions,
   type PolicyEngineStats,
+  type PolicyInfo,
   type PolicyInput,
   type PolicyPrincipal,
+  type PolicyTask,
 } from './decision.js';
 export type { GroupConfig } from './groups.js';
+export { PolicyReloader, type PolicyReloaderOptions, type ReloadResult, type ReloadTrigger } from './reloader.js';

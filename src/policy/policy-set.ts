@@ -9,6 +9,7 @@ import {
 import { cedarErrorOffset, describeCedarError } from './cedar-errors.js';
 import { PolicyLoadError } from './load-error.js';
 import { splitPolicies } from './policy-split.js';
+import { policyHead, type PolicyHead } from './slices.js';
 import { SourceText, type SourcePosition } from './source-text.js';
 
 /** One policy file: `name` makes default policy ids, `source` is what errors point at. */
@@ -31,6 +32,9 @@ export interface PolicyEntry {
   position: SourcePosition;
   effect: 'permit' | 'forbid';
   approvalRequired: boolean;
+  annotations: Readonly<Record<string, string>>;
+  /** The actions and provider its head names, for slicing the set per request. */
+  head: PolicyHead;
   text: string;
 }
 
@@ -91,7 +95,8 @@ export function compilePolicySet(files: readonly PolicyFile[], schema: SchemaFil
       if (first !== undefined) {
         throw invalid(`duplicate policy id "${id}" (first defined at ${first.source}:${first.position.line}:${first.position.column})`);
       }
-      const entry: PolicyEntry = { id, source: file.source, position, effect, approvalRequired, text };
+      const notes = Object.freeze(Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, typeof v === 'string' ? v : ''])));
+      const entry: PolicyEntry = { id, source: file.source, position, effect, approvalRequired, annotations: notes, head: policyHead(parsed.json), text };
       byId.set(id, entry);
       policies.push(entry);
       pieceStart.set(id, pieceByte);

@@ -40,8 +40,8 @@ describe('loading a policy set that is wrong', () => {
       file: 'bad.cedar',
       line: 5,
       column: 8,
-      message: 'for policy `bad.cedar:2`, attribute `team` on entity type `Task` not found (did you mean `depth`?)',
-      text: 'bad.cedar:5:8: for policy `bad.cedar:2`, attribute `team` on entity type `Task` not found (did you mean `depth`?)',
+      message: 'for policy `bad.cedar:2`, attribute `team` on entity type `Task` not found (did you mean `chain`?)',
+      text: 'bad.cedar:5:8: for policy `bad.cedar:2`, attribute `team` on entity type `Task` not found (did you mean `chain`?)',
     });
   });
 
@@ -81,7 +81,7 @@ describe('loading a policy set that is wrong', () => {
   it('rejects an unknown action', () => {
     const error = loadError([{ name: 'a.cedar', text: 'permit (principal, action == Action::"mint", resource);' }]);
     expect(fields(error)).toMatchObject({ file: 'a.cedar', line: 1, column: 30 });
-    expect(error.message).toBe('for policy `a.cedar:1`, unrecognized action `Action::"mint"` (did you mean `Action::"issue"`?)');
+    expect(error.message).toBe('for policy `a.cedar:1`, unrecognized action `Action::"mint"` (did you mean `Action::"renew"`?)');
   });
 
   it('rejects a duplicate @id across files, pointing at the second', () => {

@@ -1,0 +1,232 @@
+// TaskStore on Redis: each change is one Lua script (src/tasks/redis/lua), every key in one slot.
+// Data model: src/tasks/README.md.
+import { WarrantError } from '../../core/index.js';
+import { DEFAULT_DEVIATIONS_KEPT, checkRetention } from '../retention.js';
+import type { TaskStore } from '../store.js';
+import type {
+  DelegateOutcome,
+  Deviation,
+  EndInput,
+  EndOutcome,
+  NewTask,
+  OpenOutcome,
+  ReserveOutcome,
+  ReserveRefusal,
+  TaskRecord,
+} from '../task.js';
+import { taskKeys, type TaskKeys } from './keys.js';
+import { decodeDeviation, decodeTask, encodeDeviation, hgetallFields, pairs, taskFields } from './records.js';
+import { taskStoreFailure, unexpectedReply } from './redis-failure.js';
+import { registerTaskScripts, runTaskScript, type TaskRedis, type TaskScriptName } from './scripts.js';
+
+export const DEFAULT_TASK_KEY_PREFIX = 'warrant:{w}:tasks:';
+
+export interface RedisTaskStoreOptions {
+  /** Must hold a {hash tag}; default "warrant:{w}:tasks:". */
+  readonly keyPrefix?: string;
+  /** How long a record is kept after its task ends or expires (default 24h). */
+  readonly retentionMs?: number;
+  /** When true, close() also closes the client. Default false: the client belongs to its creator. */
+  readonly closeClient?: boolean;
+}
+
+const REFUSALS: ReadonlySet<string> = new Set<ReserveRefusal>(['ended', 'expired', 'max_credentials', 'max_concurrent_leases']);
+/** A reopened id may carry other ancestors than the cache says: read again at most this often per call. */
+const ANCESTOR_RETRIES = 2;
+
+export class RedisTaskStore implements TaskStore {
+  readonly #client: TaskRedis;
+  readonly #keys: TaskKeys;
+  readonly #retentionMs: number;
+  readonly #closeClient: boolean;
+  /** Task id → its ancestors field; immutable while the record lives, checked by every script that uses it. */
+  readonly #ancestors = new Map<string, string>();
+  #closed = false;
+
+  constructor(client: TaskRedis, options: RedisTaskStoreOptions = {}) {
+    this.#client = client;
+    this.#keys = taskKeys(options.keyPrefix ?? DEFAULT_TASK_KEY_PREFIX);
+    this.#retentionMs = checkRetention(options.retentionMs);
+    this.#closeClient = options.closeClient ?? false;
+    registerTaskScripts(client);
+  }
+
+  get keys(): TaskKeys {
+    return this.#keys;
+  }
+
+  async open(task: NewTask): Promise<OpenOutcome> {
+    const k = this.#keys;
+    const reply = await this.#script('open', [k.task(task.id), k.live(task.id)], [task.expiresAt + this.#retentionMs - task.openedAt, ...taskFields(task)]);
+    if (reply[0] !== 1 && reply[0] !== 2) throw unexpectedReply('open');
+    const stored = this.#decode(pairs(reply, 2, 'open').fields, reply[1], 'open');
+    return reply[0] === 1 ? { outcome: 'created', task: stored } : { outcome: 'existing', task: stored };
+  }
+
+  async delegate(task: NewTask, delegator: string, now: number): Promise<DelegateOutcome> {
+    const k = this.#keys;
+    const parentId = task.parentId;
+    if (parentId === undefined) throw new WarrantError('ERR_INTERNAL', `task ${task.id} has no parent to be delegated from`);
+    const reply = await this.#script(
+      'delegate',
+      [k.task(task.id), k.live(task.id), k.task(parentId), k.live(parentId), k.children(parentId)],
+      [delegator, now, task.expiresAt + this.#retentionMs - now, task.id, ...taskFields(task)],
+    );
+    switch (reply[0]) {
+      case 1:
+        return { outcome: 'created', task: await this.#mustGet(task.id, 'delegate') };
+      case -1:
+        return { outcome: 'no_parent' };
+      case -2:
+        return { outcome: 'parent_refused', parent: this.#decode(pairs(reply, 2, 'delegate').fields, reply[1], 'delegate') };
+      case -3:
+        return { outcome: 'taken', task: this.#decode(pairs(reply, 2, 'delegate').fields, reply[1], 'delegate') };
+      default:
+        throw unexpectedReply('delegate');
+    }
+  }
+
+  async get(id: string): Promise<TaskRecord | undefined> {
+    const [fields, live] = await this.#call('get', async () => {
+      const replies = await this.#client.multi().hgetall(this.#keys.task(id)).scard(this.#keys.live(id)).exec();
+      if (replies === null) throw unexpectedReply('get');
+      for (const [err] of replies) if (err) throw err;
+      return [replies[0]?.[1], replies[1]?.[1]] as const;
+    });
+    const f = hgetallFields(fields, 'get');
+    return f === undefined ? undefined : this.#decode(f, live, 'get');
+  }
+
+  async children(id: string): Promise<string[]> {
+    return this.#call('children', () => this.#client.smembers(this.#keys.children(id)));
+  }
+
+  async reserve(id: string, leaseId: string, now: number): Promise<ReserveOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      const ancestors = await this.#ancestorsOf(id, attempt > 0);
+      if (ancestors === undefined) throw notFound(id);
+      const reply = await this.#script('reserve', this.#chainKeys(id, ancestors), [leaseId, now, ancestors]);
+      if (reply[0] === -9 && attempt < ANCESTOR_RETRIES) continue;
+      if (reply[0] === -1) throw notFound(id);
+      const refusal = reply[2];
+      const own = pairs(reply, 4, 'reserve');
+      const task = this.#decode(own.fields, reply[3], 'reserve');
+      if (reply[0] === 0) return { ok: true, task };
+      if (reply[0] !== 1 || typeof refusal !== 'string' || !REFUSALS.has(refusal)) throw unexpectedReply('reserve');
+      const level = own.next + 1 < reply.length ? this.#decode(pairs(reply, own.next + 2, 'reserve').fields, reply[own.next + 1], 'reserve') : task;
+      return { ok: false, refusal: refusal as ReserveRefusal, at: level, task };
+    }
+  }
+
+  async release(id: string, leaseId: string, refund: boolean): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const ancestors = await this.#ancestorsOf(id, attempt > 0);
+      if (ancestors === undefined) return;
+      const reply = await this.#script('release', this.#chainKeys(id, ancestors), [leaseId, refund ? '1' : '0', ancestors], false);
+      if (reply !== -9 || attempt >= ANCESTOR_RETRIES) return;
+    }
+  }
+
+  async liveLeaseIds(id: string): Promise<string[]> {
+    return this.#call('liveLeaseIds', () => this.#client.smembers(this.#keys.live(id)));
+  }
+
+  async prune(id: string, leaseIds: readonly string[]): Promise<void> {
+    if (leaseIds.length === 0) return;
+    await this.#call('prune', () => this.#client.srem(this.#keys.live(id), ...leaseIds));
+  }
+
+  async recordDeviation(id: string, deviation: Deviation, keep: number = DEFAULT_DEVIATIONS_KEPT): Promise<number> {
+    const k = this.#keys;
+    const reply = await this.#script('deviation', [k.task(id), k.deviations(id)], [encodeDeviation(deviation), Math.max(1, keep)]);
+    if (reply[0] === -1) throw notFound(id);
+    const count = reply[1];
+    if (reply[0] !== 0 || typeof count !== 'number') throw unexpectedReply('recordDeviation');
+    return count;
+  }
+
+  async deviations(id: string): Promise<Deviation[]> {
+    const list = await this.#call('deviations', () => this.#client.lrange(this.#keys.deviations(id), 0, -1));
+    return list.map((text) => decodeDeviation(text, 'deviations'));
+  }
+
+  async end(id: string, input: EndInput): Promise<EndOutcome> {
+    const k = this.#keys;
+    const reply = await this.#script(
+      'end',
+      [k.task(id), k.live(id), k.children(id), k.deviations(id)],
+      [input.state, input.trigger, input.reason ?? '', input.now, this.#retentionMs],
+    );
+    if (reply[0] === -1) return { outcome: 'not_found' };
+    const task = this.#decode(pairs(reply, 2, 'end').fields, reply[1], 'end');
+    if (reply[0] === 0) return { outcome: 'ended', task };
+    if (reply[0] === 4) return { outcome: 'unchanged', task };
+    throw unexpectedReply('end');
+  }
+
+  async ping(): Promise<void> {
+    await this.#call('ping', () => this.#client.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#closeClient) await this.#client.quit().catch(() => undefined);
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────
+  #chainKeys(id: string, ancestorsField: string): string[] {
+    const ancestors = JSON.parse(ancestorsField) as string[];
+    const keys = [this.#keys.task(id), this.#keys.live(id)];
+    for (let i = ancestors.length - 1; i >= 0; i--) keys.push(this.#keys.task(ancestors[i]!), this.#keys.live(ancestors[i]!));
+    return keys;
+  }
+
+  async #ancestorsOf(id: string, fresh: boolean): Promise<string | undefined> {
+    const cached = fresh ? undefined : this.#ancestors.get(id);
+    if (cached !== undefined) return cached;
+    const field = await this.#call('ancestors', () => this.#client.hget(this.#keys.task(id), 'ancestors'));
+    if (field === null) {
+      this.#ancestors.delete(id);
+      return undefined;
+    }
+    // Bounded: the cache only saves a round trip, it never decides anything.
+    if (this.#ancestors.size >= 100_000) this.#ancestors.clear();
+    this.#ancestors.set(id, field);
+    return field;
+  }
+
+  async #mustGet(id: string, operation: string): Promise<TaskRecord> {
+    const task = await this.get(id);
+    if (task === undefined) throw unexpectedReply(operation);
+    return task;
+  }
+
+  #decode(fields: Record<string, string>, live: unknown, operation: string): TaskRecord {
+    if (typeof live !== 'number') throw unexpectedReply(operation);
+    const task = decodeTask(fields, live, operation);
+    this.#ancestors.set(task.id, JSON.stringify(task.ancestors));
+    return task;
+  }
+
+  async #script(name: TaskScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown[]>;
+  async #script(name: TaskScriptName, keys: readonly string[], args: readonly (string | number)[], list: false): Promise<unknown>;
+  async #script(name: TaskScriptName, keys: readonly string[], args: readonly (string | number)[], list = true): Promise<unknown> {
+    const reply = await this.#call(name, () => runTaskScript(this.#client, name, keys, args));
+    if (list && !Array.isArray(reply)) throw unexpectedReply(name);
+    return reply;
+  }
+
+  async #call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new WarrantError('ERR_STORE_UNAVAILABLE', 'task store is closed');
+    try {
+      return await fn();
+    } catch (err) {
+      throw taskStoreFailure(err, operation);
+    }
+  }
+}
+
+function notFound(id: string): WarrantError {
+  return new WarrantError('ERR_TASK_NOT_FOUND', `task ${JSON.stringify(id)} does not exist (or its record has aged out)`);
+}
