@@ -19,7 +19,12 @@ export class PermissionDeniedError extends WarrantClientError {}
 export class NotFoundError extends WarrantClientError {}
 export class FailedPreconditionError extends WarrantClientError {}
 export class UnavailableError extends WarrantClientError {}
+/** ALREADY_EXISTS (idempotency key reused for another request) and ABORTED (first request still minting: retry). */
 export class ConflictError extends WarrantClientError {}
+/** The call's deadline passed; the server may or may not have acted on it. */
+export class DeadlineExceededError extends WarrantClientError {}
+/** A fault on the server's side; `correlationId` finds the detail in the server's log. */
+export class InternalError extends WarrantClientError {}
 
 const BY_STATUS: Partial<Record<status, typeof WarrantClientError>> = {
   [status.INVALID_ARGUMENT]: InvalidArgumentError,
@@ -30,6 +35,9 @@ const BY_STATUS: Partial<Record<status, typeof WarrantClientError>> = {
   [status.UNAVAILABLE]: UnavailableError,
   [status.ALREADY_EXISTS]: ConflictError,
   [status.ABORTED]: ConflictError,
+  [status.DEADLINE_EXCEEDED]: DeadlineExceededError,
+  [status.INTERNAL]: InternalError,
+  [status.UNKNOWN]: InternalError,
 };
 
 export function fromServiceError(err: ServiceError): WarrantClientError {
