@@ -6,9 +6,10 @@ import type { Lease as PbLease } from '../gen/warrant/v1/Lease.js';
 import type { LeaseSelector__Output } from '../gen/warrant/v1/LeaseSelector.js';
 import type { Timestamp, Timestamp__Output } from '../gen/google/protobuf/Timestamp.js';
 import type { LeaseEvent as PbLeaseEvent } from '../gen/warrant/v1/LeaseEvent.js';
+import type { RevokeMatchingProgress as PbRevokeMatchingProgress } from '../gen/warrant/v1/RevokeMatchingProgress.js';
 import type { IssueTaskCredentialRequest__Output } from '../gen/warrant/v1/IssueTaskCredentialRequest.js';
 import type { LeaseEvent } from '../leases/index.js';
-import type { IssueInput, LeaseSelector } from '../service/index.js';
+import type { IssueInput, LeaseSelector, RevokeProgress } from '../service/index.js';
 import { WarrantError } from '../core/index.js';
 
 export function timestamp(ms: number | undefined): Timestamp | null {
@@ -30,6 +31,17 @@ export function fromDuration(d: Duration__Output | null, field: string): number 
   }
   const ms = seconds * 1000 + Math.trunc(d.nanos / 1_000_000);
   if (ms <= 0) throw new WarrantError('ERR_TTL_INVALID', `${field} must be positive`);
+  return ms;
+}
+
+/** A wait from the wire: undefined when unset, 0 allowed; INVALID_ARGUMENT when negative or malformed. */
+export function waitFromPb(d: Duration__Output | null, field: string): number | undefined {
+  if (d === null) return undefined;
+  const seconds = Number(d.seconds);
+  const ms = seconds * 1000 + Math.trunc(d.nanos / 1_000_000);
+  if (!Number.isSafeInteger(seconds) || d.nanos < -999_999_999 || d.nanos > 999_999_999 || ms < 0) {
+    throw new WarrantError('ERR_INVALID_ARGUMENT', `${field} must be a duration of zero or more`);
+  }
   return ms;
 }
 
@@ -73,6 +85,8 @@ export function leaseToPb(l: Lease): PbLease {
     revoked_at: timestamp(l.revokedAt),
     trigger: l.trigger === undefined ? 'TRIGGER_UNSPECIFIED' : TRIGGER_TO_PB[l.trigger],
     reason: l.reason ?? '',
+    revocation_attempts: l.revocationAttempts ?? 0,
+    revocation_error: l.revocationError ?? '',
   };
 }
 
@@ -150,14 +164,43 @@ export function selectorFromPb(s: LeaseSelector__Output | null): LeaseSelector {
   };
 }
 
+const PB_TO_TRIGGER: Readonly<Record<string, Trigger>> = Object.fromEntries(
+  Object.entries(TRIGGER_TO_PB).map(([k, v]) => [v, k as Trigger]),
+);
+
+/** A Trigger enum from the wire; undefined when unset. */
+export function triggerFromPb(t: string | null | undefined): Trigger | undefined {
+  if (t === undefined || t === null || t === '' || t === 'TRIGGER_UNSPECIFIED') return undefined;
+  const trigger = PB_TO_TRIGGER[t];
+  if (trigger === undefined) throw new WarrantError('ERR_INVALID_ARGUMENT', `trigger: ${t} is not a trigger`);
+  return trigger;
+}
+
 const EVENT_TO_PB: Readonly<Record<LeaseEvent['type'], NonNullable<PbLeaseEvent['type']>>> = {
   issued: 'LEASE_EVENT_TYPE_ISSUED',
   renewed: 'LEASE_EVENT_TYPE_RENEWED',
   revoking: 'LEASE_EVENT_TYPE_REVOKING',
   revoked: 'LEASE_EVENT_TYPE_REVOKED',
   expired: 'LEASE_EVENT_TYPE_EXPIRED',
+  revocation_failed: 'LEASE_EVENT_TYPE_REVOCATION_FAILED',
 };
 
 export function eventToPb(e: LeaseEvent): PbLeaseEvent {
   return { type: EVENT_TO_PB[e.type], lease: leaseToPb(e.lease), at: timestamp(e.at) };
+}
+
+export function revokeProgressToPb(p: RevokeProgress): PbRevokeMatchingProgress {
+  return {
+    matched: String(p.matched),
+    revoked: String(p.revoked),
+    failed: String(p.failed),
+    accepted: String(p.accepted),
+    already_revoking: String(p.alreadyRevoking),
+    revoking: String(p.revoking),
+    operation_id: p.operationId,
+    selecting: p.selecting,
+    sample: p.sample.map(leaseToPb),
+    failures: [...p.failures],
+    done: p.done,
+  };
 }

@@ -9,10 +9,11 @@ import type { AdminServiceHandlers } from '../gen/warrant/v1/AdminService.js';
 import type { CredentialServiceHandlers } from '../gen/warrant/v1/CredentialService.js';
 import type { Workload } from '../identity/index.js';
 import type { WarrantService } from '../service/index.js';
-import { credentialToPb, eventToPb, fromDuration, issueInputFromPb, leaseToPb, selectorFromPb } from './convert.js';
+import { credentialToPb, eventToPb, fromDuration, leaseToPb, revokeProgressToPb, selectorFromPb, timestamp, triggerFromPb, waitFromPb } from './convert.js';
 import { toServiceError } from './errors.js';
 import { loadWarrantProto } from './proto.js';
 import type { PeerIdentity } from './peer-identity.js';
+import { taskAdminHandlers, taskCredentialHandlers, type UnaryWrapper } from './task-handlers.js';
 import type { TlsSource } from './tls-source.js';
 
 export interface GrpcServerDeps {
@@ -54,11 +55,10 @@ function unary<Req, Res>(
 
 function credentialHandlers(deps: GrpcServerDeps): CredentialServiceHandlers {
   const { service } = deps;
+  const wrap: UnaryWrapper = (method, fn) => unary(deps, method, fn);
   return {
-    IssueTaskCredential: unary(deps, 'IssueTaskCredential', async (caller, req) => {
-      const out = await service.issue(caller, issueInputFromPb(req));
-      return { lease: leaseToPb(out.lease), credential: credentialToPb(out.credential) };
-    }),
+    // IssueTaskCredential, OpenTask, GetTask, DelegateTask, GetApproval.
+    ...taskCredentialHandlers(deps, wrap),
     RenewLease: unary(deps, 'RenewLease', async (caller, req) => {
       const out = await service.renew(caller, req.lease_id, fromDuration(req.increment, 'increment'));
       return { lease: leaseToPb(out.lease), credential: credentialToPb(out.credential) };
@@ -89,30 +89,44 @@ function credentialHandlers(deps: GrpcServerDeps): CredentialServiceHandlers {
 function adminHandlers(deps: GrpcServerDeps): AdminServiceHandlers {
   const { service } = deps;
   return {
+    // RevokeTask, ListApprovals, DecideApproval.
+    ...taskAdminHandlers((method, fn) => unary(deps, method, fn), service),
     GetLease: unary(deps, 'GetLease', async (caller, req) => ({ lease: leaseToPb(await service.getLease(caller, req.lease_id)) })),
     ListLeases: unary(deps, 'ListLeases', async (caller, req) => {
       const page = await service.listLeases(caller, selectorFromPb(req.selector), req.page_size, req.page_token);
       return { leases: page.leases.map(leaseToPb), next_page_token: page.cursor };
     }),
+    RotateProviderCredential: unary(deps, 'RotateProviderCredential', async (caller, req) => {
+      const r = await service.rotateProviderCredential(caller, req.provider);
+      return { provider: r.provider, rotated_at: timestamp(r.rotatedAt), stored_in: r.storedIn };
+    }),
     RevokeMatching: (call) => {
       const run = async () => {
         const caller = deps.identity.workloadOf(call as unknown as ServerSurfaceCall);
         let cancelled = false;
+        const gone = new AbortController();
         call.on('cancelled', () => {
           cancelled = true;
+          gone.abort();
         });
-        const summary = await service.revokeMatching(caller, selectorFromPb(call.request.selector), call.request.reason, call.request.dry_run, (p) => {
-          if (!cancelled) call.write({ matched: String(p.matched), revoked: String(p.revoked), failed: String(p.failed), done: false });
-        });
+        const trigger = triggerFromPb(call.request.trigger);
+        const confirmTimeoutMs = waitFromPb(call.request.confirm_timeout, 'confirm_timeout');
+        const summary = await service.revokeMatching(
+          caller,
+          selectorFromPb(call.request.selector),
+          call.request.reason,
+          {
+            dryRun: call.request.dry_run,
+            signal: gone.signal,
+            ...(trigger === undefined ? {} : { trigger }),
+            ...(confirmTimeoutMs === undefined ? {} : { confirmTimeoutMs }),
+          },
+          (p) => {
+            if (!cancelled) call.write(revokeProgressToPb(p));
+          },
+        );
         if (!cancelled) {
-          call.write({
-            matched: String(summary.matched),
-            revoked: String(summary.revoked),
-            failed: String(summary.failed),
-            sample: summary.sample.map(leaseToPb),
-            failures: [...summary.failures],
-            done: true,
-          });
+          call.write(revokeProgressToPb(summary));
           call.end();
         }
       };

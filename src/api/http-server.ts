@@ -14,6 +14,8 @@ export interface HttpServerDeps {
   readonly service: WarrantService;
   readonly introspectionClients: readonly IntrospectionClient[];
   readonly ready: () => Promise<boolean>;
+  /** Prometheus exposition text for GET /metrics; absent: no /metrics. */
+  readonly metrics?: () => Promise<string>;
   readonly log: Logger;
 }
 
@@ -68,6 +70,12 @@ export async function startHttpServer(deps: HttpServerDeps, listen: string): Pro
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/.well-known/jwks.json') {
       send(res, 200, deps.service.jwks(), { 'cache-control': 'public, max-age=300' });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/metrics' && deps.metrics !== undefined) {
+      const text = await deps.metrics();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(text);
       return;
     }
     if (req.method === 'GET' && url.pathname === '/healthz') {

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 
 /** What happened, to whom, under which decision. Never a secret: secrets appear only as HMACs. */
 export interface AuditEvent {
-  readonly type: 'decision' | 'issue' | 'renew' | 'revoke' | 'complete' | 'reap' | 'admin';
+  readonly type: 'decision' | 'issue' | 'renew' | 'revoke' | 'complete' | 'reap' | 'admin' | 'task' | 'approval';
   readonly [field: string]: unknown;
 }
 
@@ -121,8 +121,9 @@ export class FileAuditLog implements AuditLog {
 
   flush(): Promise<void> {
     return new Promise((resolve) => {
+      // 'drain' fires only after a write found the buffer full; an empty write's callback runs once every write before it is out.
       if (this.#stream.writableLength === 0) resolve();
-      else this.#stream.once('drain', () => resolve());
+      else this.#stream.write('', () => resolve());
     });
   }
 

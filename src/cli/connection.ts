@@ -13,6 +13,7 @@ export interface ConnectionFlags {
   'svid-key'?: string | undefined;
   bundle?: string | undefined;
   'server-id'?: string | undefined;
+  'jwt-svid'?: string | undefined;
   timeout?: string | undefined;
 }
 
@@ -24,6 +25,7 @@ export const CONNECTION_OPTIONS = {
   'svid-key': { type: 'string' },
   bundle: { type: 'string' },
   'server-id': { type: 'string' },
+  'jwt-svid': { type: 'string' },
 } as const;
 
 function grpcListenOf(dir: string): string {
@@ -35,8 +37,31 @@ function grpcListenOf(dir: string): string {
   }
 }
 
-/** --dir uses the dev files (the demo agent, or the operator with --as operator); otherwise explicit files. */
+/** TLS without a client certificate; the JWT-SVID in `authorization: Bearer` proves the workload. */
+function connectWithJwtSvid(flags: ConnectionFlags, token: string): WarrantClient {
+  if (flags.svid !== undefined || flags['svid-key'] !== undefined || flags.as !== undefined) {
+    throw new UsageError('--jwt-svid replaces --svid/--svid-key and --as: the token names the workload');
+  }
+  const dir = flags.dir ?? DEFAULT_DEV_DIR;
+  const bundleFile = flags.bundle ?? join(dir, 'bundle.pem');
+  if (!existsSync(bundleFile)) {
+    throw new UsageError(`no bundle at ${bundleFile}: pass --bundle PEM (the authorities that vouch for the server) or --dir DIR`);
+  }
+  return new WarrantClient({
+    server: flags.server ?? grpcListenOf(dir),
+    bundlePem: readFileSync(bundleFile, 'utf8'),
+    jwtSvid: token,
+    serverId: flags['server-id'] ?? DEV_SERVER_ID,
+  });
+}
+
+/**
+ * --jwt-svid connects with a JWT-SVID; --dir uses the dev files (the demo agent, or the operator
+ * with --as operator); otherwise explicit files.
+ */
 export function connect(flags: ConnectionFlags): WarrantClient {
+  const token = flags['jwt-svid'];
+  if (token !== undefined) return connectWithJwtSvid(flags, token);
   const explicit = flags.svid !== undefined || flags['svid-key'] !== undefined || flags.bundle !== undefined;
   if (explicit) {
     if (flags.svid === undefined || flags['svid-key'] === undefined || flags.bundle === undefined || flags.server === undefined) {

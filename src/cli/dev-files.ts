@@ -3,8 +3,10 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DevAuthority } from '../identity/index.js';
+import { DevAuthority, DevJwtAuthority, formatSpiffeBundle } from '../identity/index.js';
 import { WARRANT_SCHEMA } from '../policy/index.js';
+import { UsageError } from './usage-error.js';
+import { devDatabasePolicy, type DevDatabase } from './dev-databases.js';
 
 export const DEV_TRUST_DOMAIN = 'example.org';
 export const DEV_SERVER_ID = `spiffe://${DEV_TRUST_DOMAIN}/warrant`;
@@ -13,6 +15,10 @@ export const DEV_OPERATOR_ID = `spiffe://${DEV_TRUST_DOMAIN}/operators/demo`;
 export const DEV_PROVIDER = 'demo-api';
 export const DEV_INTROSPECTION_CLIENT = 'demo-api';
 export const DEFAULT_DEV_DIR = '.warrant/dev';
+/** The audience dev-mode warrant accepts in JWT-SVIDs (JWT-SVID §3.2): its own SPIFFE ID. */
+export const DEV_JWT_AUDIENCE = DEV_SERVER_ID;
+export const DEV_JWT_AUTHORITY_KEY = 'jwt-authority-key.pem';
+export const DEV_SPIFFE_BUNDLE = 'bundle.spiffe.json';
 export const DEFAULT_GRPC_LISTEN = '127.0.0.1:8443';
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:8080';
 
@@ -49,6 +55,30 @@ async function fresh(file: string, now: number): Promise<boolean> {
   }
 }
 
+/** Writes the SPIFFE bundle when its keys changed, with a higher spiffe_sequence (Trust Domain and Bundle §4.1.1). */
+async function writeSpiffeBundle(file: string, authority: DevAuthority, jwtAuthority: DevJwtAuthority): Promise<void> {
+  const content = { x509Authorities: [authority.certPem], jwtAuthorities: [jwtAuthority] };
+  const keysOf = (text: string): string => JSON.stringify((JSON.parse(text) as { keys?: unknown }).keys ?? null);
+  let sequence = 1;
+  try {
+    const existing = await readFile(file, 'utf8');
+    if (keysOf(existing) === keysOf(formatSpiffeBundle(content))) return;
+    sequence = ((JSON.parse(existing) as { spiffe_sequence?: number }).spiffe_sequence ?? 0) + 1;
+  } catch {
+    // No bundle yet, or an unreadable one: write a fresh one.
+  }
+  await writeAtomic(file, formatSpiffeBundle({ ...content, sequence, refreshHintSeconds: 300 }), 0o644);
+}
+
+/** Mints a JWT-SVID with the dev JWT authority in `dir`, for trying JWT-SVID callers by hand. */
+export async function mintDevJwtSvid(dir: string, spiffeId: string, audience: string, ttlMs: number): Promise<string> {
+  const keyFile = join(dir, DEV_JWT_AUTHORITY_KEY);
+  if (!existsSync(keyFile)) {
+    throw new UsageError(`no dev JWT authority in ${dir}: start the server with \`warrant dev --dir ${dir}\` first`);
+  }
+  return DevJwtAuthority.load(await readFile(keyFile, 'utf8')).issueJwtSvid(spiffeId, { audience, ttlMs });
+}
+
 export interface DevFiles {
   readonly dir: string;
   readonly configFile: string;
@@ -59,7 +89,12 @@ export interface DevFiles {
  * SVIDs for the server, the demo agent and the demo operator, a sample policy and a provider.
  * Existing keys and policies are kept; expiring certificates are minted again.
  */
-export async function prepareDevFiles(dir: string, grpcListen: string, httpListen: string): Promise<DevFiles> {
+export async function prepareDevFiles(
+  dir: string,
+  grpcListen: string,
+  httpListen: string,
+  databases: readonly DevDatabase[] = [],
+): Promise<DevFiles> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const p = (name: string) => join(dir, name);
   const now = Date.now();
@@ -75,6 +110,15 @@ export async function prepareDevFiles(dir: string, grpcListen: string, httpListe
   }
   const caChanged = !(await fresh(p('bundle.pem'), now)) || (await readFile(p('bundle.pem'), 'utf8')) !== authority.certPem;
   if (caChanged) await writeAtomic(p('bundle.pem'), authority.certPem, 0o644);
+
+  // The JWT-SVID authority, and the SPIFFE bundle (JWK Set) holding both authorities of the trust domain.
+  let jwtAuthority: DevJwtAuthority;
+  if (existsSync(p(DEV_JWT_AUTHORITY_KEY))) jwtAuthority = DevJwtAuthority.load(await readFile(p(DEV_JWT_AUTHORITY_KEY), 'utf8'));
+  else {
+    jwtAuthority = DevJwtAuthority.create();
+    await writeAtomic(p(DEV_JWT_AUTHORITY_KEY), jwtAuthority.keyPem, 0o600);
+  }
+  await writeSpiffeBundle(p(DEV_SPIFFE_BUNDLE), authority, jwtAuthority);
 
   const svids: [string, string, { dnsNames?: string[]; ipAddresses?: string[] }][] = [
     ['server', DEV_SERVER_ID, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] }],
@@ -93,6 +137,8 @@ export async function prepareDevFiles(dir: string, grpcListen: string, httpListe
   await mkdir(policies, { recursive: true });
   if (!existsSync(join(policies, 'schema.cedarschema'))) await writeAtomic(join(policies, 'schema.cedarschema'), WARRANT_SCHEMA, 0o644);
   if (!existsSync(join(policies, 'demo.cedar'))) await writeAtomic(join(policies, 'demo.cedar'), DEV_POLICY, 0o644);
+  // Regenerated at each start: its object names follow PG_URL and MYSQL_URL.
+  if (databases.length > 0) await writeAtomic(join(policies, 'dev-databases.cedar'), devDatabasePolicy(DEV_AGENT_ID, databases), 0o644);
 
   const secretFile = p(`introspect-${DEV_INTROSPECTION_CLIENT}.secret`);
   if (!existsSync(secretFile)) await writeAtomic(secretFile, randomBytes(24).toString('base64url') + '\n', 0o600);
@@ -101,7 +147,8 @@ export async function prepareDevFiles(dir: string, grpcListen: string, httpListe
     grpc: { listen: grpcListen, certFile: 'server.pem', keyFile: 'server-key.pem' },
     http: { listen: httpListen },
     identity: {
-      trustBundles: [{ trustDomain: DEV_TRUST_DOMAIN, bundleFile: 'bundle.pem' }],
+      trustBundles: [{ trustDomain: DEV_TRUST_DOMAIN, bundleFile: DEV_SPIFFE_BUNDLE, format: 'spiffe' }],
+      jwt: { audience: [DEV_JWT_AUDIENCE] },
       admins: [DEV_OPERATOR_ID],
     },
     policy: { dir: 'policies' },
@@ -118,6 +165,7 @@ export async function prepareDevFiles(dir: string, grpcListen: string, httpListe
         maxTtl: '1h',
         signingKeyFile: `${DEV_PROVIDER}-signing-key.pem`,
       },
+      ...Object.fromEntries(databases.map((d) => [d.provider, d.config])),
     },
     introspection: { clients: [{ id: DEV_INTROSPECTION_CLIENT, secretFile: `introspect-${DEV_INTROSPECTION_CLIENT}.secret` }] },
   };

@@ -5,32 +5,60 @@ import { WarrantClientError } from '../client/index.js';
 import { loadServerConfig } from '../config/index.js';
 import { WarrantError, parseDuration } from '../core/index.js';
 import { startServer, type RunningServer } from '../main.js';
+import { AGENT_HELP, cmdAgent } from './agent/agent-command.js';
 import { connect, CONNECTION_OPTIONS, type ConnectionFlags } from './connection.js';
+import { prepareDevDatabases } from './dev-databases.js';
 import {
   DEFAULT_DEV_DIR,
   DEFAULT_GRPC_LISTEN,
   DEFAULT_HTTP_LISTEN,
+  DEV_AGENT_ID,
+  DEV_JWT_AUDIENCE,
   DEV_PROVIDER,
+  mintDevJwtSvid,
   prepareDevFiles,
 } from './dev-files.js';
+import { LEASES_HELP, cmdLeases } from './leases-command.js';
 import { credentialJson, leaseJson, leaseLines } from './present.js';
+import { REVOKE_HELP, cmdRevoke } from './revoke-command.js';
+import { APPROVALS_HELP, cmdApprovals } from './approvals-command.js';
+import { POLICY_HELP, cmdPolicy } from './policy-command.js';
+import { TASK_HELP, cmdTask } from './task-command.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `warrant — just-in-time credentials for AI agents
 
 Server:
   warrant dev   [--dir DIR] [--grpc-listen ADDR] [--http-listen ADDR]
-                  dev trust domain and in-memory store (Redis when REDIS_URL is set)
+                  dev trust domain and in-memory store (Redis when REDIS_URL is set);
+                  providers dev-postgres / dev-mysql when PG_URL / MYSQL_URL are set
+  warrant dev jwt-svid [--dir DIR] [--spiffe-id ID] [--audience A] [--ttl DURATION]
+                  prints a JWT-SVID from the dev JWT authority (default: the demo agent, 5m)
   warrant serve --config FILE
 
 Agents and people (connection: --dir DIR [--as agent|operator], or
-  --server ADDR --svid CERT --svid-key KEY --bundle PEM [--server-id SPIFFE_ID]):
+  --server ADDR --svid CERT --svid-key KEY --bundle PEM [--server-id SPIFFE_ID], or
+  --jwt-svid TOKEN [--dir DIR | --server ADDR --bundle PEM]: TLS without a client
+  certificate, the JWT-SVID as authorization: Bearer; a token on a command line is
+  visible to other local users, so keep this for trying things out):
   warrant issue --provider P --task T [--purpose TEXT] [--attr K=V]... [--scope S]...
                 [--ttl DURATION] [--idempotency-key K] [--json]
   warrant renew LEASE [--increment DURATION] [--json]
   warrant complete TASK [--json]
   warrant lease show LEASE [--json]
   warrant lease revoke LEASE [--reason TEXT] [--json]
+${TASK_HELP}
+
+Operators (connection as above; --dir defaults to --as operator):
+${LEASES_HELP}
+${REVOKE_HELP}
+${APPROVALS_HELP}
+
+Policy authors and CI (no server needed):
+${POLICY_HELP}
+
+Sidecar (beside one workload):
+${AGENT_HELP}
 
 Audit:
   warrant audit verify FILE
@@ -62,22 +90,39 @@ async function serveUntilSignal(running: RunningServer): Promise<void> {
       running.log.info({ signal }, 'shutting down');
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
       running.close().then(resolve, resolve);
     };
     const onInt = () => stop('SIGINT');
     const onTerm = () => stop('SIGTERM');
+    // SIGHUP reloads the policy directory; the outcome is logged by the reloader.
+    const onHup = () => void running.policy.reload('signal');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    process.on('SIGHUP', onHup);
   });
 }
 
+async function cmdDevJwtSvid(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    dir: { type: 'string', default: DEFAULT_DEV_DIR },
+    'spiffe-id': { type: 'string', default: DEV_AGENT_ID },
+    audience: { type: 'string', default: DEV_JWT_AUDIENCE },
+    ttl: { type: 'string', default: '5m' },
+  });
+  const ttl = duration(values.ttl, '--ttl')!;
+  process.stdout.write(`${await mintDevJwtSvid(values.dir, values['spiffe-id'], values.audience, ttl)}\n`);
+}
+
 async function cmdDev(args: string[]): Promise<void> {
+  if (args[0] === 'jwt-svid') return cmdDevJwtSvid(args.slice(1));
   const { values } = parse(args, {
     dir: { type: 'string', default: DEFAULT_DEV_DIR },
     'grpc-listen': { type: 'string', default: DEFAULT_GRPC_LISTEN },
     'http-listen': { type: 'string', default: DEFAULT_HTTP_LISTEN },
   });
-  const files = await prepareDevFiles(values.dir, values['grpc-listen'], values['http-listen']);
+  const databases = await prepareDevDatabases(values.dir, { postgres: process.env['PG_URL'], mysql: process.env['MYSQL_URL'] });
+  const files = await prepareDevFiles(values.dir, values['grpc-listen'], values['http-listen'], databases);
   const config = loadServerConfig(files.configFile);
   const redisUrl = process.env['REDIS_URL'];
   const running = await startServer(config, redisUrl === undefined || redisUrl === '' ? {} : { redisUrl });
@@ -97,6 +142,9 @@ async function cmdDev(args: string[]): Promise<void> {
       'Next, in another terminal:',
       `  npm run demo --${flags === '' ? '' : ` ${flags.trim()}`}`,
       `  node bin/warrant.js issue${dirFlag} --provider ${DEV_PROVIDER} --task my-task --scope orders:read --json`,
+      ...databases.map(
+        (d) => `  node bin/warrant.js issue${dirFlag} --provider ${d.provider} --task my-task --scope SELECT:${d.orders} --json`,
+      ),
       '',
     ].join('\n') + '\n',
   );
@@ -240,11 +288,29 @@ export async function main(argv: string[]): Promise<number> {
       case 'complete':
         await cmdComplete(args);
         break;
+      case 'revoke':
+        process.exitCode = await cmdRevoke(args);
+        break;
+      case 'leases':
+        process.exitCode = await cmdLeases(args);
+        break;
       case 'lease':
         await cmdLease(args);
         break;
       case 'audit':
         cmdAudit(args);
+        break;
+      case 'agent':
+        process.exitCode = await cmdAgent(args);
+        break;
+      case 'task':
+        process.exitCode = await cmdTask(args);
+        break;
+      case 'approvals':
+        process.exitCode = await cmdApprovals(args);
+        break;
+      case 'policy':
+        process.exitCode = await cmdPolicy(args);
         break;
       case undefined:
       case 'help':

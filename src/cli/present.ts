@@ -26,6 +26,8 @@ export function leaseJson(l: Lease__Output | null): Record<string, unknown> | nu
     ...(l.revoked_at === null ? {} : { revokedAt: iso(l.revoked_at) }),
     ...(l.trigger === 'TRIGGER_UNSPECIFIED' ? {} : { trigger: l.trigger.replace('TRIGGER_', '').toLowerCase() }),
     ...(l.reason === '' ? {} : { reason: l.reason }),
+    ...(l.revocation_attempts === 0 ? {} : { revocationAttempts: l.revocation_attempts }),
+    ...(l.revocation_error === '' ? {} : { revocationError: l.revocation_error }),
   };
 }
 
@@ -64,5 +66,6 @@ export function leaseLines(l: Lease__Output | null): string {
   if (j['trigger'] !== undefined) rows.push(['trigger', j['trigger']]);
   if (j['revokedAt'] !== undefined) rows.push(['revoked', j['revokedAt']]);
   if (j['reason'] !== undefined) rows.push(['reason', j['reason']]);
+  if (j['revocationAttempts'] !== undefined) rows.push(['attempts', `${String(j['revocationAttempts'])} failed (last: ${String(j['revocationError'] ?? '?')})`]);
   return rows.map(([k, v]) => `${k.padEnd(11)} ${String(v)}`).join('\n');
 }

@@ -26,18 +26,30 @@ function resolvePaths(cfg: ServerConfig, baseDir: string): ServerConfig {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   return {
     ...cfg,
-    grpc: { ...cfg.grpc, certFile: abs(cfg.grpc.certFile), keyFile: abs(cfg.grpc.keyFile) },
+    grpc: {
+      ...cfg.grpc,
+      ...(cfg.grpc.certFile === undefined ? {} : { certFile: abs(cfg.grpc.certFile) }),
+      ...(cfg.grpc.keyFile === undefined ? {} : { keyFile: abs(cfg.grpc.keyFile) }),
+    },
     identity: {
       ...cfg.identity,
       trustBundles: cfg.identity.trustBundles.map((b) => ({ ...b, bundleFile: abs(b.bundleFile) })),
     },
     policy: { ...cfg.policy, dir: abs(cfg.policy.dir) },
-    store: cfg.store.kind === 'redis' && cfg.store.passwordFile !== undefined ? { ...cfg.store, passwordFile: abs(cfg.store.passwordFile) } : cfg.store,
+    store:
+      cfg.store.kind === 'redis'
+        ? {
+            ...cfg.store,
+            ...(cfg.store.passwordFile === undefined ? {} : { passwordFile: abs(cfg.store.passwordFile) }),
+            ...(cfg.store.sentinel?.passwordFile === undefined ? {} : { sentinel: { ...cfg.store.sentinel, passwordFile: abs(cfg.store.sentinel.passwordFile) } }),
+          }
+        : cfg.store,
     audit: { file: abs(cfg.audit.file), hmacKeyFile: abs(cfg.audit.hmacKeyFile) },
     providers: Object.fromEntries(
       Object.entries(cfg.providers).map(([name, p]) => [
         name,
-        typeof p['signingKeyFile'] === 'string' ? { ...p, signingKeyFile: abs(p['signingKeyFile']) } : p,
+        // Every top-level provider key named *File is a path (signingKeyFile, clientSecretFile, …).
+        Object.fromEntries(Object.entries(p).map(([k, v]) => [k, k.endsWith('File') && typeof v === 'string' ? abs(v) : v])) as typeof p,
       ]),
     ),
     introspection: { clients: cfg.introspection.clients.map((c) => ({ ...c, secretFile: abs(c.secretFile) })) },

@@ -16,6 +16,19 @@ export type ErrorCode =
   | 'ERR_LEASE_AT_MAX_TTL'
   | 'ERR_IDEMPOTENCY_CONFLICT'
   | 'ERR_IDEMPOTENCY_IN_PROGRESS'
+  | 'ERR_ROTATION_UNSUPPORTED'
+  | 'ERR_TASK_ENDED'
+  | 'ERR_TASK_CONFLICT'
+  | 'ERR_TASK_BUDGET_EXHAUSTED'
+  | 'ERR_TOOL_NOT_DECLARED'
+  | 'ERR_DELEGATION_DENIED'
+  | 'ERR_APPROVAL_NOT_FOUND'
+  | 'ERR_APPROVAL_EXPIRED'
+  | 'ERR_APPROVAL_DENIED'
+  | 'ERR_APPROVAL_USED'
+  | 'ERR_APPROVAL_MISMATCH'
+  | 'ERR_APPROVAL_DECIDED'
+  | 'ERR_SELF_APPROVAL'
   | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_PROVIDER_UNAVAILABLE'
   | 'ERR_PROVIDER_FAILED'
@@ -67,6 +80,19 @@ export const ERROR_RULES: Readonly<Record<ErrorCode, CodeRule>> = Object.freeze(
   ERR_LEASE_AT_MAX_TTL: { status: GrpcStatus.FAILED_PRECONDITION, expose: true },
   ERR_IDEMPOTENCY_CONFLICT: { status: GrpcStatus.ALREADY_EXISTS, expose: true },
   ERR_IDEMPOTENCY_IN_PROGRESS: { status: GrpcStatus.ABORTED, expose: true },
+  ERR_ROTATION_UNSUPPORTED: { status: GrpcStatus.FAILED_PRECONDITION, expose: true },
+  ERR_TASK_ENDED: { status: GrpcStatus.FAILED_PRECONDITION, expose: true },
+  ERR_TASK_CONFLICT: { status: GrpcStatus.ALREADY_EXISTS, expose: true },
+  ERR_TASK_BUDGET_EXHAUSTED: { status: GrpcStatus.RESOURCE_EXHAUSTED, expose: true },
+  ERR_TOOL_NOT_DECLARED: { status: GrpcStatus.PERMISSION_DENIED, expose: true },
+  ERR_DELEGATION_DENIED: { status: GrpcStatus.PERMISSION_DENIED, expose: true },
+  ERR_APPROVAL_NOT_FOUND: { status: GrpcStatus.NOT_FOUND, expose: true },
+  ERR_APPROVAL_EXPIRED: { status: GrpcStatus.FAILED_PRECONDITION, expose: true },
+  ERR_APPROVAL_DENIED: { status: GrpcStatus.PERMISSION_DENIED, expose: true },
+  ERR_APPROVAL_USED: { status: GrpcStatus.FAILED_PRECONDITION, expose: true },
+  ERR_APPROVAL_MISMATCH: { status: GrpcStatus.FAILED_PRECONDITION, expose: true },
+  ERR_APPROVAL_DECIDED: { status: GrpcStatus.FAILED_PRECONDITION, expose: true },
+  ERR_SELF_APPROVAL: { status: GrpcStatus.PERMISSION_DENIED, expose: true },
   ERR_STORE_UNAVAILABLE: {
     status: GrpcStatus.UNAVAILABLE,
     expose: false,

@@ -42,6 +42,10 @@ export interface Lease {
   readonly trigger?: Trigger;
   /** Human reason given with a revocation (operator text; never secret). */
   readonly reason?: string;
+  /** Failed attempts to revoke at the provider so far (while revoking or revocation_failed). */
+  readonly revocationAttempts?: number;
+  /** Error code of the last failed attempt (a code only: provider messages may carry detail). */
+  readonly revocationError?: string;
 }
 
 export function isTerminal(state: LeaseState): boolean {

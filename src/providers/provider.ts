@@ -18,6 +18,11 @@ export interface MintRequest {
   readonly scope: readonly string[];
   readonly issuedAt: number;
   readonly expiresAt: number;
+  /**
+   * SPIFFE IDs of the workloads that delegated the task, root first; absent or empty for a task
+   * opened directly. Providers that can say so in the credential (oauth-jwt: RFC 8693 `act`) do.
+   */
+  readonly actorChain?: readonly string[];
 }
 
 export interface MintResult {
@@ -29,6 +34,8 @@ export interface MintResult {
 export interface RenewRequest {
   readonly lease: Lease;
   readonly expiresAt: number;
+  /** As in MintRequest: a renewed credential says the same as the first. */
+  readonly actorChain?: readonly string[];
 }
 
 export interface RenewResult {
@@ -40,6 +47,27 @@ export interface RenewResult {
 export interface RevokeRequest {
   readonly leaseId: string;
   readonly handle: string;
+  /**
+   * The lease's expiry when the caller knows it. A provider whose credentials cannot be destroyed
+   * (an STS session) uses it to bound how long it must remember the revocation.
+   */
+  readonly expiresAt?: number;
+}
+
+/**
+ * A fact about one credential that only the provider knows and the audit log must carry: that a
+ * revocation had to be widened, or that a token cannot be revoked before it expires. Never a secret.
+ */
+export interface ProviderNotice {
+  readonly provider: string;
+  /** The use case the fact belongs to. */
+  readonly operation: 'issue' | 'revoke';
+  readonly leaseId: string;
+  /** Stable and machine-readable, e.g. `revocation_widened`. */
+  readonly notice: string;
+  /** One sentence for the reader of the audit log. */
+  readonly message: string;
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /**
@@ -71,10 +99,24 @@ export interface CredentialProvider {
    * OPTIONAL: delivers the credential of an active lease again, for a retried request with the
    * same idempotency key. Providers that cannot (a database password is never stored) omit it.
    */
-  redeliver?(lease: Lease): Promise<Credential>;
+  redeliver?(lease: Lease, actorChain?: readonly string[]): Promise<Credential>;
 
   /** MUST be idempotent: revoking a credential that is already gone succeeds. */
   revoke(request: RevokeRequest): Promise<void>;
 
+  /**
+   * OPTIONAL: replaces the credential warrant itself uses at the backend (like Vault's
+   * rotate-root) with a fresh one only warrant knows, stores it where the config says, and goes on
+   * using it. Throws ERR_ROTATION_UNSUPPORTED when the config gives it nowhere to store it.
+   */
+  rotateAdminCredential?(): Promise<AdminRotation>;
+
   close(): Promise<void>;
+}
+
+/** What a rotation of a provider's own credential did; never the credential. */
+export interface AdminRotation {
+  readonly rotatedAt: number;
+  /** Where the new credential is kept, e.g. the password file. */
+  readonly storedIn: string;
 }

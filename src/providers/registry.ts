@@ -1,10 +1,19 @@
 import { PROVIDER_KINDS, WarrantError, type Clock, type ProviderKind } from '../core/index.js';
 import { quoteForMessage } from './message-text.js';
 import { OAuthJwtProvider, parseOAuthJwtConfig } from './oauth-jwt/index.js';
-import type { CredentialProvider } from './provider.js';
+import { parseDatabaseConfig } from './database/config.js';
+import { MysqlProvider } from './mysql/index.js';
+import { PostgresProvider } from './postgres/index.js';
+import { AwsStsProvider, parseAwsStsConfig } from './aws-sts/index.js';
+import { OAuthClientProvider, parseOAuthClientConfig } from './oauth-client/index.js';
+import type { CredentialProvider, ProviderNotice } from './provider.js';
 
 export interface ProviderDeps {
   readonly clock: Clock;
+  /** Environment variables a provider's config may name (e.g. adminPasswordEnv); only the composition root reads process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Receives facts about credentials that belong in the audit log (e.g. a revocation that had to widen). */
+  readonly notify?: (notice: ProviderNotice) => void;
 }
 
 /** One built-in kind: validates its own config, then builds the provider from it. */
@@ -27,6 +36,10 @@ function providerKind<C>(
 // but not built yet.
 const BUILT_IN: ReadonlyMap<ProviderKind, ProviderKindEntry> = new Map([
   ['oauth-jwt', providerKind(parseOAuthJwtConfig, (name, config, deps) => OAuthJwtProvider.create(name, config, deps))],
+  ['postgres', providerKind((raw, path) => parseDatabaseConfig(raw, path, 'postgres'), (name, config, deps) => PostgresProvider.create(name, config, deps))],
+  ['mysql', providerKind((raw, path) => parseDatabaseConfig(raw, path, 'mysql'), (name, config, deps) => MysqlProvider.create(name, config, deps))],
+  ['aws-sts', providerKind(parseAwsStsConfig, (name, config, deps) => AwsStsProvider.create(name, config, deps))],
+  ['oauth-client', providerKind(parseOAuthClientConfig, (name, config, deps) => OAuthClientProvider.create(name, config, deps))],
 ]);
 
 const PROVIDER_NAME_RE = /^[a-z][a-z0-9-]{0,62}$/;
@@ -42,13 +55,36 @@ export function availableProviderKinds(): readonly ProviderKind[] {
  */
 export function validateProviderConfig(name: string, raw: unknown): void {
   const { entry, path } = lookUp(name, raw);
-  entry.check(raw, path);
+  commonProviderOptions(name, raw);
+  entry.check(kindConfig(raw), path);
 }
 
 /** Validates `providers.<name>` and builds the provider of its kind. Errors are ERR_CONFIG naming the key. */
 export async function buildProvider(name: string, raw: unknown, deps: ProviderDeps): Promise<CredentialProvider> {
   const { entry, path } = lookUp(name, raw);
-  return entry.build(name, raw, path, deps);
+  commonProviderOptions(name, raw);
+  return entry.build(name, kindConfig(raw), path, deps);
+}
+
+/** Keys every provider kind accepts. They are about warrant's handling of the leases, not the kind. */
+export interface CommonProviderOptions {
+  /** Overrides leases.capToSvidExpiry for this provider's leases: false lets them outlive the caller's SVID. */
+  readonly capToSvidExpiry?: boolean;
+}
+
+const COMMON_KEYS: ReadonlySet<string> = new Set(['capToSvidExpiry']);
+
+/** Reads the common keys of `providers.<name>`; the kind's own strict schema never sees them. */
+export function commonProviderOptions(name: string, raw: unknown): CommonProviderOptions {
+  const { path } = lookUp(name, raw);
+  const cap = (raw as Record<string, unknown>)['capToSvidExpiry'];
+  if (cap === undefined) return {};
+  if (typeof cap !== 'boolean') throw new WarrantError('ERR_CONFIG', `${path}.capToSvidExpiry: must be true or false`);
+  return { capToSvidExpiry: cap };
+}
+
+function kindConfig(raw: unknown): unknown {
+  return Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter(([key]) => !COMMON_KEYS.has(key)));
 }
 
 function lookUp(name: string, raw: unknown): { entry: ProviderKindEntry; path: string } {

@@ -5,24 +5,27 @@ import {
   WarrantError,
   formatDuration,
   isTerminal,
-  newLeaseId,
   type Clock,
   type Credential,
   type Lease,
   type Trigger,
 } from '../core/index.js';
-import type { Workload } from '../identity/index.js';
-import type { LeaseEvent, LeaseEventBus, LeaseFilter, LeaseStore } from '../leases/index.js';
+import { parseSpiffeId, type Workload } from '../identity/index.js';
+import type { LeaseEvent, LeaseEventBus, LeaseFilter, LeaseSelection, LeaseStore } from '../leases/index.js';
 import type { Decision, PolicyEngine } from '../policy/index.js';
 import { OAuthJwtProvider, type CredentialProvider } from '../providers/index.js';
-import { errorSummary, type Revoker } from '../revocation/index.js';
+import { errorSummary, type MassRevocation, type MassRevocationResult, type Revoker } from '../revocation/index.js';
+import { MemoryApprovalStore, MemoryTaskStore, type Approval, type ApprovalStore, type ReserveOutcome, type TaskStore } from '../tasks/index.js';
+import { stampPolicyVersion } from './audit-stamp.js';
 import type { Authority } from './authority.js';
+import { DEFAULT_TASK_RULES, type TaskRules } from './task-input.js';
+import { TaskService } from './task-service.js';
+import type { IssueOutcome } from './task-types.js';
+import { endedError, taskRef } from './tasks.js';
 import {
-  checkAttributes,
   checkIdempotencyKey,
   checkLeaseId,
   checkProviderName,
-  checkPurpose,
   checkReason,
   checkScope,
   checkTaskId,
@@ -34,6 +37,7 @@ import type {
   IssueOutput,
   LeaseSelector,
   RenewOutput,
+  RevokeMatchingOptions,
   RevokeProgress,
 } from './types.js';
 
@@ -43,17 +47,29 @@ export interface ServiceDeps {
   readonly policy: () => PolicyEngine;
   readonly providers: ReadonlyMap<string, CredentialProvider>;
   readonly revoker: Revoker;
+  /** Durable mass revocation (RevokeMatching, a trust domain leaving the bundles). */
+  readonly massRevocation: MassRevocation;
   readonly audit: AuditLog;
   readonly authority: Authority;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Where tasks and approvals live; absent: in this process's memory (dev mode, tests). */
+  readonly tasks?: TaskStore;
+  readonly approvals?: ApprovalStore;
+  /** Deviation threshold, delegation depth, budgets, approval windows; absent: DEFAULT_TASK_RULES. */
+  readonly taskRules?: TaskRules;
   readonly options: {
     readonly idempotencyWindowMs: number;
     readonly capToSvidExpiry: boolean;
+    /** Per-provider answer to capToSvidExpiry (a provider's `capToSvidExpiry` key); absent: the global one. */
+    readonly capToSvidExpiryByProvider?: ReadonlyMap<string, boolean>;
   };
 }
 
-const REVOKE_CONCURRENCY = 32;
+/** Triggers an external system or an operator may fire through RevokeMatching; the others are the engine's own. */
+const MATCHING_TRIGGERS: readonly Trigger[] = ['operator', 'deviation', 'identity'];
+const DEFAULT_CONFIRM_TIMEOUT_MS = 60_000;
+const MAX_CONFIRM_TIMEOUT_MS = 10 * 60_000;
 
 function who(w: Workload): Record<string, unknown> {
   return { spiffeId: w.spiffeId, method: w.method };
@@ -70,20 +86,49 @@ function decisionRef(d: Decision): Record<string, unknown> {
 /** The use cases. The only place that composes identity, policy, leases, providers, revocation and audit. */
 export class WarrantService {
   readonly #d: ServiceDeps;
+  /** Tasks, delegation and approvals: OpenTask, GetTask, DelegateTask, RevokeTask and the approval calls. */
+  readonly tasks: TaskService;
 
   constructor(deps: ServiceDeps) {
-    this.#d = deps;
+    // Every audit record the service writes carries the policy version in force.
+    this.#d = { ...deps, audit: stampPolicyVersion(deps.audit, () => deps.policy().version) };
+    this.tasks = new TaskService({
+      tasks: deps.tasks ?? new MemoryTaskStore(),
+      approvals: deps.approvals ?? new MemoryApprovalStore(),
+      rules: deps.taskRules ?? DEFAULT_TASK_RULES,
+      leases: deps.store,
+      revoker: deps.revoker,
+      audit: this.#d.audit,
+      authority: deps.authority,
+      providers: deps.providers,
+      policy: deps.policy,
+      clock: deps.clock,
+      log: deps.log,
+    });
+    // A lease that ended no longer counts against its task's concurrent-lease budget. Told once, by
+    // the replica that confirmed the revocation (the event bus carries every replica's events).
+    deps.revoker.onEnded((ended) => void this.tasks.use.release(ended.taskId, ended.leaseId, false));
   }
 
   // ── IssueTaskCredential ────────────────────────────────────────────────────────────────────
+  /** IssueTaskCredential for callers that cannot wait for an approval: a pending approval is refused. */
   async issue(caller: Workload, input: IssueInput): Promise<IssueOutput> {
+    const outcome = await this.issueTask(caller, input);
+    if (outcome.kind === 'issued') return { lease: outcome.lease, credential: outcome.credential };
+    throw new WarrantError(
+      'ERR_POLICY_DENIED',
+      `policy ${outcome.approval.policies.map((p) => quote(p)).join(', ')} requires approval; approval ${outcome.approval.id} is pending; nothing was issued`,
+    );
+  }
+
+  /**
+   * IssueTaskCredential: joins (or opens) the task, holds the request to what the task declared and
+   * may still spend, asks Cedar, answers with a pending approval when a permit requires one, then
+   * writes the lease, mints and activates. Refusals that are the task's doing count as deviations.
+   */
+  async issueTask(caller: Workload, input: IssueInput): Promise<IssueOutcome> {
     const { clock, store, audit } = this.#d;
-    const taskId = checkTaskId(input.task.id);
-    const purpose = checkPurpose(input.task.purpose);
-    const attributes = checkAttributes(input.task.attributes);
-    if (input.task.parentId !== '') {
-      throw new WarrantError('ERR_INVALID_ARGUMENT', 'task.parent_id: delegated tasks are not supported by this server yet');
-    }
+    const tasks = this.tasks.use;
     const providerName = checkProviderName(input.provider);
     const idempotencyKey = checkIdempotencyKey(input.idempotencyKey);
     const provider = this.#provider(providerName);
@@ -91,69 +136,113 @@ export class WarrantService {
     const ttlMs = this.#ttl(provider, input.ttlMs);
 
     const now = clock.now();
+    let task = await tasks.join(caller, input.task, now);
+    const taskId = task.id;
+    const outside = tasks.outsideDeclaration(task, provider, scope);
+    if (outside !== undefined) throw await tasks.deviate(caller, task, outside);
+
     const decision = this.#d.policy().decide({
       principal: { spiffeId: caller.spiffeId, trustDomain: caller.trustDomain, path: caller.path },
       action: 'issue',
       resource: { provider: provider.name, kind: provider.kind },
-      context: { task: { id: taskId, purpose, attributes, depth: 0 }, scope, ttlSeconds: Math.ceil(ttlMs / 1000), now },
+      context: { task: tasks.policyTask(task), scope, ttlSeconds: Math.ceil(ttlMs / 1000), now },
     });
     audit.append({
       type: 'decision',
       action: 'issue',
       workload: who(caller),
       task: taskId,
+      depth: task.ancestors.length,
       provider: provider.name,
       scope,
       ttlMs,
-      decision: decisionRef(decision),
+      decision: { ...decisionRef(decision), approvalRequired: decision.approvalRequired },
     });
-    if (!decision.allowed) throw this.#denied(caller, provider.name, decision);
+    if (!decision.allowed) {
+      const denied = this.#denied(caller, provider.name, decision);
+      throw await tasks.deviate(caller, task, { kind: 'policy_denied', provider: provider.name, scope, detail: denied.message, error: denied });
+    }
+    let approval: Approval | undefined;
+    let retryOf: Approval | undefined;
     if (decision.approvalRequired) {
-      throw new WarrantError(
-        'ERR_POLICY_DENIED',
-        `policy ${decision.determiningPolicies.map((p) => quote(p)).join(', ')} requires approval, and this server has no approval gate yet; nothing was issued`,
-      );
+      const gate = await this.tasks.approvalGate.gate(caller, task, provider, scope, ttlMs, decision, input.approvalId, idempotencyKey);
+      if ('pending' in gate) return { kind: 'pending_approval', approval: gate.pending };
+      if ('retry' in gate) retryOf = gate.retry;
+      else approval = gate.approved;
     }
 
-    let expiresAt = now + ttlMs;
-    let maxExpiresAt = now + provider.limits.maxTtlMs;
-    if (this.#d.options.capToSvidExpiry) {
+    // A lease never outlives its task, nor (with capToSvidExpiry) the SVID that obtained it.
+    let expiresAt = Math.min(now + ttlMs, task.expiresAt);
+    let maxExpiresAt = Math.min(now + provider.limits.maxTtlMs, task.expiresAt);
+    if (this.#capsToSvid(provider.name)) {
       if (caller.svidExpiresAt <= now) throw new WarrantError('ERR_UNAUTHENTICATED', 'the SVID presented has expired');
       expiresAt = Math.min(expiresAt, caller.svidExpiresAt);
       maxExpiresAt = Math.min(maxExpiresAt, caller.svidExpiresAt);
     }
 
-    const id = newLeaseId(now);
-    const created = await store.createPending(
-      {
-        id,
-        owner: caller.spiffeId,
-        trustDomain: caller.trustDomain,
-        taskId,
-        provider: provider.name,
-        providerKind: provider.kind,
-        scope,
-        handle: provider.handleFor(id),
-        issuedAt: now,
-        expiresAt,
-        maxExpiresAt,
-        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-      },
-      idempotencyKey === undefined
-        ? undefined
-        : {
-            key: idempotencyKey,
-            requestDigest: requestDigest(taskId, provider.name, scope, input.ttlMs),
-            ttlMs: this.#d.options.idempotencyWindowMs,
-          },
-    );
+    // The store picks where the lease lives (with its task, or where retries of this key look).
+    const id = store.newLeaseId({ owner: caller.spiffeId, taskId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }, now);
+    // Counted against the task before anything is written. With an idempotency key a full budget
+    // may be this very request retried: the store answers that first.
+    const reserved = await tasks.reserve(task, id, now);
+    if (!reserved.ok && idempotencyKey === undefined) throw await this.#refusedByTask(caller, reserved, provider.name, scope, now);
+    if (reserved.ok) task = reserved.task;
+    let created;
+    try {
+      created = await store.createPending(
+        {
+          id,
+          owner: caller.spiffeId,
+          trustDomain: caller.trustDomain,
+          taskId,
+          provider: provider.name,
+          providerKind: provider.kind,
+          scope,
+          handle: provider.handleFor(id),
+          issuedAt: now,
+          expiresAt,
+          maxExpiresAt,
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        },
+        idempotencyKey === undefined
+          ? undefined
+          : {
+              key: idempotencyKey,
+              requestDigest: requestDigest(taskId, provider.name, scope, input.ttlMs),
+              ttlMs: this.#d.options.idempotencyWindowMs,
+            },
+      );
+    } catch (err) {
+      if (reserved.ok) await tasks.release(taskId, id, true);
+      throw err;
+    }
+    if (created.outcome !== 'created' && reserved.ok) await tasks.release(taskId, id, true);
     if (created.outcome === 'conflict') {
       throw new WarrantError(
         'ERR_IDEMPOTENCY_CONFLICT',
         `idempotency_key ${quote(idempotencyKey ?? '')} was already used for a different request (lease ${created.lease.id}); use a new key`,
       );
     }
-    if (created.outcome === 'existing') return this.#redeliver(created.lease, provider);
+    if (created.outcome === 'existing') return { kind: 'issued', ...(await this.#redeliver(created.lease, provider, task.chain)) };
+    if (!reserved.ok) {
+      await this.#abandon(id, 'the task refused it');
+      throw await this.#refusedByTask(caller, reserved, provider.name, scope, now);
+    }
+    if (retryOf !== undefined) {
+      // The retried request's lease has aged out of the idempotency window: its approval is spent.
+      await tasks.release(taskId, id, true);
+      await this.#abandon(id, 'its approval was already used');
+      throw new WarrantError('ERR_APPROVAL_USED', `approval ${retryOf.id} was already used for lease ${retryOf.leaseId ?? '(unknown)'}; send the request without approval_id and a new idempotency key to ask anew`);
+    }
+    if (approval !== undefined) {
+      try {
+        await this.tasks.approvalGate.consume(caller, approval, id, idempotencyKey);
+      } catch (err) {
+        await tasks.release(taskId, id, true);
+        await this.#abandon(id, 'its approval could not be used');
+        throw err;
+      }
+    }
 
     let minted;
     try {
@@ -165,9 +254,11 @@ export class WarrantService {
         scope,
         issuedAt: now,
         expiresAt,
+        ...(task.chain.length === 0 ? {} : { actorChain: task.chain }),
       });
     } catch (err) {
       audit.append({ type: 'issue', outcome: 'mint_failed', workload: who(caller), lease: { id, provider: provider.name, task: taskId }, error: errorCode(err) });
+      await tasks.release(taskId, id, true);
       await this.#abandon(id, 'mint failed');
       throw asProviderError(err, provider.name);
     }
@@ -178,22 +269,37 @@ export class WarrantService {
     } catch (err) {
       // The credential exists but its lease could not be confirmed: revoke it now if we can;
       // otherwise the reaper finds the pending lease and revokes it through its handle.
-      await provider.revoke({ leaseId: id, handle: provider.handleFor(id) }).catch(() => undefined);
+      await provider.revoke({ leaseId: id, handle: provider.handleFor(id), expiresAt: minted.expiresAt }).catch(() => undefined);
       audit.append({ type: 'issue', outcome: 'activate_failed', workload: who(caller), lease: { id, provider: provider.name, task: taskId }, error: errorCode(err) });
       throw err;
+    }
+    // The task (or an ancestor) may have ended while this was minted; its revocation may have missed the new lease.
+    const ended = await tasks.endedSince(taskId, clock.now());
+    if (ended !== undefined) {
+      const revoked = await this.#d.revoker.revoke(id, { trigger: ended.trigger ?? 'task_completed', reason: 'its task ended while it was issued' }).catch(() => lease);
+      audit.append({ type: 'issue', outcome: 'task_ended', workload: who(caller), lease: leaseRef(revoked), task: taskRef(ended) });
+      throw endedError(ended, clock.now());
     }
     audit.append({
       type: 'issue',
       outcome: 'issued',
       workload: who(caller),
       lease: leaseRef(lease),
+      task: taskRef(task),
+      budget: { credentialsIssued: task.credentialsIssued, liveLeases: task.liveLeases },
       scope: lease.scope,
       policies: decision.determiningPolicies,
       policyVersion: decision.policyVersion,
+      ...(approval === undefined ? {} : { approval: approval.id }),
       credentialHmac: this.#digest(minted.credential),
     });
-    this.#d.events.publish({ type: 'issued', lease, at: clock.now() });
-    return { lease, credential: minted.credential };
+    return { kind: 'issued', lease, credential: minted.credential };
+  }
+
+  /** The error for a reservation the task refused; budget refusals also count as deviations. */
+  async #refusedByTask(caller: Workload, refused: Extract<ReserveOutcome, { ok: false }>, provider: string, scope: readonly string[], now: number): Promise<WarrantError> {
+    const refusal = this.tasks.use.refusalOf(refused, provider, scope, now);
+    return refusal instanceof WarrantError ? refusal : this.tasks.use.deviate(caller, refused.task, refusal);
   }
 
   // ── RenewLease ─────────────────────────────────────────────────────────────────────────────
@@ -218,9 +324,11 @@ export class WarrantService {
     }
     const now = clock.now();
     let wanted = now + increment;
-    if (this.#d.options.capToSvidExpiry && standing === 'owner') wanted = Math.min(wanted, caller.svidExpiresAt);
+    if (this.#capsToSvid(provider.name) && standing === 'owner') wanted = Math.min(wanted, caller.svidExpiresAt);
     const lease = await store.renew(id, { expiresAt: wanted, now, ...(standing === 'owner' ? { owner: caller.spiffeId } : {}) });
-    const renewed = await provider.renew({ lease, expiresAt: lease.expiresAt }).catch((err: unknown) => {
+    // A delegated task's credential names its delegation chain again when it is renewed.
+    const chain = (await this.tasks.use.chainOf(lease.taskId)) ?? [];
+    const renewed = await provider.renew({ lease, expiresAt: lease.expiresAt, ...(chain.length === 0 ? {} : { actorChain: chain }) }).catch((err: unknown) => {
       throw asProviderError(err, provider.name);
     });
     audit.append({
@@ -230,7 +338,6 @@ export class WarrantService {
       lease: leaseRef(lease),
       ...(renewed.credential === undefined ? {} : { credentialHmac: this.#digest(renewed.credential) }),
     });
-    this.#d.events.publish({ type: 'renewed', lease, at: clock.now() });
     return { lease, credential: renewed.credential };
   }
 
@@ -250,20 +357,34 @@ export class WarrantService {
   // ── CompleteTask ───────────────────────────────────────────────────────────────────────────
   async completeTask(caller: Workload, taskIdText: string): Promise<Lease[]> {
     const taskId = checkTaskId(taskIdText, 'task_id');
+    // A task with a record ends with everything delegated from it; leases without one (issued
+    // before tasks were recorded) are revoked as they were.
+    const ended = await this.tasks.complete(caller, taskId);
+    if (ended !== undefined) {
+      this.#d.audit.append({
+        type: 'complete',
+        workload: who(caller),
+        task: taskId,
+        descendants: ended.descendants,
+        leases: ended.leases.map((l) => ({ id: l.id, state: l.state, ...(l.state === 'revoking' ? { error: 'provider has not confirmed yet; retrying' } : {}) })),
+      });
+      return ended.leases;
+    }
     const all = await this.#d.store.listByTask(taskId);
     if (all.length === 0) throw new WarrantError('ERR_TASK_NOT_FOUND', `task ${quote(taskId)} has no leases`);
     const mine = all.filter((l) => this.#d.authority.standing(caller.spiffeId, l.owner) !== 'none');
     if (mine.length === 0) throw new WarrantError('ERR_NOT_OWNER', `task ${quote(taskId)} belongs to another workload`);
-    const results = await this.#revokeEach(mine, { trigger: 'task_completed' });
+    const leases = await this.#d.revoker.revokeMany(
+      mine.map((l) => l.id),
+      { trigger: 'task_completed' },
+    );
     this.#d.audit.append({
       type: 'complete',
       workload: who(caller),
       task: taskId,
-      leases: results.map((r) => ({ id: r.lease.id, state: r.lease.state, ...(r.error ? { error: r.error } : {}) })),
+      leases: leases.map((l) => ({ id: l.id, state: l.state, ...(l.state === 'revoking' ? { error: 'provider has not confirmed yet; retrying' } : {}) })),
     });
-    const failed = results.find((r) => r.thrown !== undefined);
-    if (failed?.thrown !== undefined && results.every((r) => r.thrown !== undefined)) throw failed.thrown;
-    return results.map((r) => r.lease);
+    return leases;
   }
 
   // ── WatchLeases ────────────────────────────────────────────────────────────────────────────
@@ -291,6 +412,24 @@ export class WarrantService {
     return lease;
   }
 
+  /** Rotates the credential a provider itself uses at its backend (rotate-root); admins only. The audit never holds the credential. */
+  async rotateProviderCredential(caller: Workload, providerText: string): Promise<{ provider: string; rotatedAt: number; storedIn: string }> {
+    this.#requireAdmin(caller, 'rotate provider credentials');
+    const provider = this.#provider(checkProviderName(providerText));
+    if (provider.rotateAdminCredential === undefined) {
+      throw new WarrantError('ERR_ROTATION_UNSUPPORTED', `provider ${quote(provider.name)} (${provider.kind}) has no credential of its own to rotate`);
+    }
+    const record = { type: 'admin', action: 'rotate_provider_credential', workload: who(caller), provider: provider.name } as const;
+    try {
+      const rotation = await provider.rotateAdminCredential();
+      this.#d.audit.append({ ...record, outcome: 'rotated', storedIn: rotation.storedIn });
+      return { provider: provider.name, rotatedAt: rotation.rotatedAt, storedIn: rotation.storedIn };
+    } catch (err) {
+      this.#d.audit.append({ ...record, outcome: 'failed', error: errorCode(err) });
+      throw asProviderError(err, provider.name);
+    }
+  }
+
   async listLeases(caller: Workload, selector: LeaseSelector, pageSize: number, cursor: string): Promise<{ leases: Lease[]; cursor: string }> {
     this.#requireAdmin(caller, 'list leases');
     const size = pageSize === 0 ? 100 : pageSize;
@@ -311,40 +450,59 @@ export class WarrantService {
     caller: Workload,
     selector: LeaseSelector,
     reasonText: string,
-    dryRun: boolean,
+    options: RevokeMatchingOptions,
     onProgress: (p: RevokeProgress) => void,
   ): Promise<RevokeProgress> {
     this.#requireAdmin(caller, 'revoke matching leases');
     const reason = checkReason(reasonText, true)!;
-    const { filter, matches } = compileSelector(selector, false);
-    let matched = 0;
-    let revoked = 0;
-    let failed = 0;
-    const sample: Lease[] = [];
-    const failures: string[] = [];
-    let cursor: string | undefined;
-    this.#d.audit.append({ type: 'admin', action: 'revoke_matching', phase: 'start', workload: who(caller), selector: selectorRef(selector), reason, dryRun });
-    do {
-      const page = await this.#d.store.list(filter, 500, cursor);
-      cursor = page.cursor;
-      const batch = page.leases.filter((l) => matches(l) && !isTerminal(l.state));
-      matched += batch.length;
-      if (dryRun) {
-        for (const l of batch) if (sample.length < 20) sample.push(l);
-      } else {
-        const results = await this.#revokeEach(batch, { trigger: 'operator', reason });
-        for (const r of results) {
-          if (r.error !== undefined) {
-            failed++;
-            if (failures.length < 100) failures.push(`${r.lease.id}: ${r.error}`);
-            if (sample.length < 20) sample.push(r.lease);
-          } else revoked++;
-        }
-      }
-      onProgress({ matched, revoked, failed, sample: [], failures: [], done: false });
-    } while (cursor !== undefined);
-    const summary: RevokeProgress = { matched, revoked, failed, sample, failures, done: true };
-    this.#d.audit.append({ type: 'admin', action: 'revoke_matching', phase: 'done', workload: who(caller), reason, dryRun, matched, revoked, failed });
+    const selection = compileSelection(selector);
+    const trigger = options.trigger ?? 'operator';
+    if (!MATCHING_TRIGGERS.includes(trigger)) {
+      throw new WarrantError('ERR_INVALID_ARGUMENT', `trigger ${quote(trigger)} is the engine's own; RevokeMatching takes ${MATCHING_TRIGGERS.join(', ')}`);
+    }
+    const confirmTimeoutMs = options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
+    if (confirmTimeoutMs > MAX_CONFIRM_TIMEOUT_MS) throw new WarrantError('ERR_INVALID_ARGUMENT', `confirm_timeout must be at most ${formatDuration(MAX_CONFIRM_TIMEOUT_MS)}`);
+    const { massRevocation, audit } = this.#d;
+    const dryRun = options.dryRun;
+    audit.append({ type: 'admin', action: 'revoke_matching', phase: 'start', workload: who(caller), selector: selectorRef(selector), reason, trigger, dryRun });
+
+    if (dryRun) {
+      const { matched, sample } = await massRevocation.dryRun(selection, 20);
+      const leases = (await this.#d.store.getMany(sample)).filter((l): l is Lease => l !== undefined);
+      audit.append({ type: 'admin', action: 'revoke_matching', phase: 'done', workload: who(caller), reason, trigger, dryRun, matched });
+      return { ...EMPTY_PROGRESS, matched, sample: leases, done: true };
+    }
+
+    const result = await massRevocation.run(
+      { selection, trigger, reason, requestedBy: caller.spiffeId },
+      {
+        confirmTimeoutMs,
+        onProgress: (p) => onProgress({ ...progressOf(p), done: false }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+    );
+    const unconfirmed = (await this.#d.store.getMany(result.unconfirmed)).filter((l): l is Lease => l !== undefined && l.state !== 'revoked' && l.state !== 'expired');
+    const summary: RevokeProgress = {
+      ...progressOf(result),
+      sample: unconfirmed.slice(0, 20),
+      failures: unconfirmed.map(describeUnconfirmed),
+      done: true,
+    };
+    audit.append({
+      type: 'admin',
+      action: 'revoke_matching',
+      phase: 'done',
+      workload: who(caller),
+      operation: result.operationId,
+      reason,
+      trigger,
+      dryRun,
+      matched: summary.matched,
+      accepted: summary.accepted,
+      revoked: summary.revoked,
+      revoking: summary.revoking,
+      failed: summary.failed,
+    });
     return summary;
   }
 
@@ -372,6 +530,7 @@ export class WarrantService {
         jti: claims.jti,
         token_type: 'Bearer',
         task_id: claims.task_id,
+        ...(claims.act === undefined ? {} : { act: claims.act }),
       };
     }
     return { active: false };
@@ -383,7 +542,29 @@ export class WarrantService {
     return { keys };
   }
 
+  // ── Identity: a trust domain left the trust bundles ────────────────────────────────────────
+  /**
+   * Revokes (trigger `identity`) every lease still live whose owner is in `trustDomain`: nothing
+   * can vouch for those workloads any more. Called when a trust bundle file stays deleted.
+   */
+  async revokeTrustDomain(trustDomain: string, reason: string): Promise<{ matched: number; accepted: number; revoked: number; failed: number }> {
+    this.#d.audit.append({ type: 'revoke', action: 'trust_domain_removed', phase: 'start', trigger: 'identity', trustDomain, reason });
+    // A durable operation: it finishes even if this replica stops; the providers confirm in the background.
+    const result = await this.#d.massRevocation.run(
+      { selection: { trustDomain }, trigger: 'identity', reason, requestedBy: 'warrant' },
+      { confirmTimeoutMs: 0 },
+    );
+    const summary = { matched: result.matched, accepted: result.accepted, revoked: result.confirmed, failed: result.failed };
+    this.#d.audit.append({ type: 'revoke', action: 'trust_domain_removed', phase: 'done', trigger: 'identity', trustDomain, reason, operation: result.operationId, ...summary });
+    return summary;
+  }
+
   // ── internals ──────────────────────────────────────────────────────────────────────────────
+  /** Whether leases of this provider are capped at the caller's SVID expiry: its own setting, else the global one. */
+  #capsToSvid(provider: string): boolean {
+    return this.#d.options.capToSvidExpiryByProvider?.get(provider) ?? this.#d.options.capToSvidExpiry;
+  }
+
   #provider(name: string): CredentialProvider {
     const p = this.#d.providers.get(name);
     if (p === undefined) throw new WarrantError('ERR_PROVIDER_NOT_FOUND', `provider ${quote(name)} is not configured on this server`);
@@ -439,12 +620,12 @@ export class WarrantService {
     }
   }
 
-  async #redeliver(lease: Lease, provider: CredentialProvider): Promise<IssueOutput> {
+  async #redeliver(lease: Lease, provider: CredentialProvider, actorChain: readonly string[]): Promise<IssueOutput> {
     if (lease.state === 'pending') {
       throw new WarrantError('ERR_IDEMPOTENCY_IN_PROGRESS', `the first request with this idempotency key is still minting lease ${lease.id}; retry shortly`);
     }
     if (lease.state !== 'active' || provider.redeliver === undefined) return { lease, credential: undefined };
-    const credential = await provider.redeliver(lease).catch((err: unknown) => {
+    const credential = await provider.redeliver(lease, actorChain).catch((err: unknown) => {
       throw asProviderError(err, provider.name);
     });
     return { lease, credential };
@@ -456,28 +637,6 @@ export class WarrantService {
     } catch (err) {
       this.#d.log.warn({ leaseId: id, err: errorSummary(err) }, 'could not clean up after a failed mint; the reaper will');
     }
-  }
-
-  async #revokeEach(
-    leases: readonly Lease[],
-    opts: { trigger: Trigger; reason?: string },
-  ): Promise<{ lease: Lease; error?: string; thrown?: unknown }[]> {
-    const out: { lease: Lease; error?: string; thrown?: unknown }[] = new Array(leases.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < leases.length) {
-        const i = next++;
-        const l = leases[i]!;
-        try {
-          const lease = isTerminal(l.state) ? l : await this.#d.revoker.revoke(l.id, opts);
-          out[i] = lease.state === 'revoking' ? { lease, error: 'provider has not confirmed yet; retrying' } : { lease };
-        } catch (err) {
-          out[i] = { lease: l, error: errorCode(err), thrown: err };
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(REVOKE_CONCURRENCY, leases.length) }, worker));
-    return out;
   }
 }
 
@@ -502,6 +661,16 @@ function selectorRef(s: LeaseSelector): Record<string, unknown> {
   );
 }
 
+/** The one SPIFFE ID parser decides, not a look-alike pattern. */
+function isSpiffeId(text: string): boolean {
+  try {
+    parseSpiffeId(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Splits a selector into what the store filters and what is checked per lease. */
 export function compileSelector(s: LeaseSelector, emptyMeansAll: boolean): { filter: LeaseFilter; matches: (l: Lease) => boolean } {
   const hasAny =
@@ -517,7 +686,7 @@ export function compileSelector(s: LeaseSelector, emptyMeansAll: boolean): { fil
   if (!hasAny && !s.all && !emptyMeansAll) {
     throw new WarrantError('ERR_INVALID_ARGUMENT', 'the selector is empty and would match nothing; set all=true to select every lease');
   }
-  if (s.spiffeIdPrefix !== '' && !/^spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(s.spiffeIdPrefix)) {
+  if (s.spiffeIdPrefix !== '' && !isSpiffeId(s.spiffeIdPrefix)) {
     throw new WarrantError('ERR_INVALID_ARGUMENT', `spiffe_id_prefix ${quote(s.spiffeIdPrefix)} is not a SPIFFE ID`);
   }
   for (const id of s.leaseIds) checkLeaseId(id);
@@ -536,4 +705,57 @@ export function compileSelector(s: LeaseSelector, emptyMeansAll: boolean): { fil
     (s.issuedBefore === undefined || l.issuedAt < s.issuedBefore) &&
     (s.issuedAfter === undefined || l.issuedAt > s.issuedAfter);
   return { filter, matches };
+}
+
+/** A RevokeMatching selector as the store's selection; rejects what compileSelector rejects. */
+export function compileSelection(s: LeaseSelector): LeaseSelection {
+  compileSelector(s, false);
+  return {
+    ...(s.leaseIds.length === 0 ? {} : { leaseIds: [...new Set(s.leaseIds)] }),
+    ...(s.taskId === '' ? {} : { taskId: s.taskId }),
+    ...(s.spiffeId === '' ? {} : { owner: s.spiffeId }),
+    ...(s.spiffeIdPrefix === '' ? {} : { ownerPrefix: s.spiffeIdPrefix }),
+    ...(s.trustDomain === '' ? {} : { trustDomain: s.trustDomain }),
+    ...(s.provider === '' ? {} : { provider: s.provider }),
+    ...(s.issuedBefore === undefined ? {} : { issuedBefore: s.issuedBefore }),
+    ...(s.issuedAfter === undefined ? {} : { issuedAfter: s.issuedAfter }),
+    ...(s.states.length === 0 ? {} : { states: s.states }),
+  };
+}
+
+const EMPTY_PROGRESS: RevokeProgress = {
+  matched: 0,
+  accepted: 0,
+  alreadyRevoking: 0,
+  revoked: 0,
+  revoking: 0,
+  failed: 0,
+  sample: [],
+  failures: [],
+  operationId: '',
+  selecting: false,
+  done: false,
+};
+
+function progressOf(p: Omit<MassRevocationResult, 'unconfirmed'>): RevokeProgress {
+  return {
+    ...EMPTY_PROGRESS,
+    operationId: p.operationId,
+    matched: p.matched,
+    accepted: p.accepted,
+    alreadyRevoking: p.alreadyRevoking,
+    revoked: p.confirmed,
+    failed: p.failed,
+    revoking: Math.max(0, p.accepted - p.confirmed - p.failed),
+    selecting: p.selecting,
+  };
+}
+
+/** "<id>: <what happened>" for a lease the provider has not confirmed. */
+function describeUnconfirmed(l: Lease): string {
+  const attempts = l.revocationAttempts === undefined ? '' : ` after ${l.revocationAttempts} attempt${l.revocationAttempts === 1 ? '' : 's'}`;
+  const error = l.revocationError === undefined ? '' : ` (${l.revocationError})`;
+  return l.state === 'revocation_failed'
+    ? `${l.id}: revocation failed${attempts}${error}; needs an operator`
+    : `${l.id}: still ${l.state}${attempts}${error}; retried in the background`;
 }

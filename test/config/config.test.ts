@@ -26,7 +26,7 @@ describe('server config', () => {
     const cfg = parseServerConfig(minimal, '/etc/warrant');
     expect(cfg.grpc).toEqual({ listen: '127.0.0.1:8443', certFile: '/etc/warrant/svid.pem', keyFile: '/etc/warrant/svid-key.pem' });
     expect(cfg.store).toEqual({ kind: 'memory' });
-    expect(cfg.leases).toEqual({ reaperInterval: 1000, pendingTimeout: 120_000, idempotencyWindow: 86_400_000, capToSvidExpiry: true, terminalRetention: 86_400_000 });
+    expect(cfg.leases).toEqual({ reaperInterval: 250, pendingTimeout: 120_000, idempotencyWindow: 86_400_000, capToSvidExpiry: true, terminalRetention: 86_400_000 });
     expect(Object.isFrozen(cfg.identity.trustBundles[0])).toBe(true);
   });
 

@@ -10,7 +10,7 @@ import type { Workload } from '../../src/identity/index.js';
 import { LeaseEventBus, MemoryLeaseStore } from '../../src/leases/index.js';
 import { PolicyEngine, WARRANT_SCHEMA } from '../../src/policy/index.js';
 import { OAuthJwtProvider, parseOAuthJwtConfig, type CredentialProvider, type MintRequest, type RevokeRequest } from '../../src/providers/index.js';
-import { Reaper, Revoker } from '../../src/revocation/index.js';
+import { MassRevocation, Reaper, Revoker } from '../../src/revocation/index.js';
 import { Authority, WarrantService } from '../../src/service/index.js';
 
 export const AGENT: Workload = {
@@ -82,14 +82,17 @@ export async function serviceFixture() {
   const log = pino({ level: 'silent' });
   const audit = await FileAuditLog.open(join(dir, 'audit.log'), Buffer.alloc(32, 7));
   const providers = new Map<string, CredentialProvider>([['api', provider]]);
-  const revoker = new Revoker({ store, providers, events, clock, log });
-  const reaper = new Reaper({ store, revoker, clock, log }, { intervalMs: 1000, pendingTimeoutMs: 60_000, retryIntervalMs: 5000 });
+  // Jitter pinned to its middle: retry delays are then 0.75 s, 1.5 s, 3 s, … after the 1st, 2nd, 3rd failure.
+  const revoker = new Revoker({ store, providers, clock, log }, { retryBaseMs: 1000, random: () => 0.5 });
+  const reaper = new Reaper({ store, revoker, clock, log }, { intervalMs: 1000, pendingTimeoutMs: 60_000 });
+  const massRevocation = new MassRevocation({ store, revoker, clock, log, replicaId: 'test' });
   const service = new WarrantService({
     store,
     events,
     policy: () => policy,
     providers,
     revoker,
+    massRevocation,
     audit,
     authority: new Authority([], []),
     clock,
@@ -99,5 +102,5 @@ export async function serviceFixture() {
   const issue = (taskId: string) =>
     service.issue(AGENT, { task: { id: taskId, purpose: '', attributes: {}, parentId: '' }, provider: 'api', scope: [], ttlMs: 60_000, idempotencyKey: '' });
   const leasesOf = (taskId: string): Promise<Lease[]> => store.listByTask(taskId);
-  return { clock, store, provider, reaper, service, issue, leasesOf, audit, events };
+  return { clock, store, provider, reaper, revoker, service, issue, leasesOf, audit, events };
 }

@@ -15,6 +15,27 @@ export interface AccessTokenClaims {
   /** Space-separated; absent when the token carries no scope. */
   readonly scope?: string;
   readonly task_id: string;
+  /** RFC 8693 §4.1: for a delegated task, who acts (outermost: the token's holder; nested: earlier delegates). */
+  readonly act?: ActorClaim;
+}
+
+/** One actor of an RFC 8693 `act` claim; `act` inside it is the actor before it. */
+export interface ActorClaim {
+  readonly sub: string;
+  readonly act?: ActorClaim;
+}
+
+/**
+ * The subject and `act` claim of a delegated task's token (RFC 8693 §4.1): the subject is the
+ * workload at the root of the delegation, on whose behalf everyone acts; the current actor is the
+ * token's holder, and each nested `act` names the delegate before it, down to the root's first
+ * delegate. Undefined for a task that was not delegated.
+ */
+export function actorClaims(holder: string, chain: readonly string[] | undefined): { sub: string; act: ActorClaim } | undefined {
+  if (chain === undefined || chain.length === 0) return undefined;
+  let act: ActorClaim | undefined;
+  for (const actor of chain.slice(1)) act = act === undefined ? { sub: actor } : { sub: actor, act };
+  return { sub: chain[0]!, act: act === undefined ? { sub: holder } : { sub: holder, act } };
 }
 
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -73,15 +94,27 @@ export async function verifyAccessTokenWith(
 }
 
 function toClaims(payload: Readonly<Record<string, unknown>>): AccessTokenClaims | undefined {
-  const { iss, sub, aud, exp, iat, jti, client_id: clientId, scope, task_id: taskId } = payload;
+  const { iss, sub, aud, exp, iat, jti, client_id: clientId, scope, task_id: taskId, act } = payload;
   if (typeof iss !== 'string' || typeof sub !== 'string' || typeof jti !== 'string') return undefined;
   if (typeof clientId !== 'string' || typeof taskId !== 'string') return undefined;
   if (typeof exp !== 'number' || typeof iat !== 'number') return undefined;
   if (scope !== undefined && typeof scope !== 'string') return undefined;
   const audience = typeof aud === 'string' ? aud : Array.isArray(aud) && aud.every((a) => typeof a === 'string') ? [...aud] : undefined;
   if (audience === undefined) return undefined;
+  const actor = act === undefined ? undefined : toActor(act, 0);
+  if (act !== undefined && actor === undefined) return undefined;
   const claims = { iss, sub, aud: audience, exp, iat, jti, client_id: clientId, task_id: taskId };
-  return Object.freeze(scope === undefined ? claims : { ...claims, scope });
+  return Object.freeze({ ...claims, ...(scope === undefined ? {} : { scope }), ...(actor === undefined ? {} : { act: actor }) });
+}
+
+/** An `act` claim as we sign them: nested objects with a string `sub`, no deeper than delegation goes. */
+function toActor(value: unknown, depth: number): ActorClaim | undefined {
+  if (depth > 32 || typeof value !== 'object' || value === null) return undefined;
+  const { sub, act } = value as { sub?: unknown; act?: unknown };
+  if (typeof sub !== 'string') return undefined;
+  if (act === undefined) return { sub };
+  const inner = toActor(act, depth + 1);
+  return inner === undefined ? undefined : { sub, act: inner };
 }
 
 function base64url(text: string): string {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WarrantError, formatDuration, parseDuration } from '../../core/index.js';
 import { quoteForMessage } from '../message-text.js';
-import { scopeTokenProblem } from './scope.js';
+import { scopeTokenProblem } from '../oauth-scope.js';
 
 /** A validated oauth-jwt provider config; durations are in milliseconds. Frozen. */
 export interface OAuthJwtConfig {

@@ -9,10 +9,10 @@ import type {
   RevokeRequest,
 } from '../provider.js';
 import { quoteForMessage } from '../message-text.js';
-import { AccessTokenSigner, verifyAccessTokenWith, type AccessTokenClaims } from './access-token.js';
+import { AccessTokenSigner, actorClaims, verifyAccessTokenWith, type AccessTokenClaims } from './access-token.js';
 import type { OAuthJwtConfig } from './config.js';
-import { resolveScopeWithin } from './scope.js';
-import { loadSigningKey, type PublicJwk, type SigningKey } from './signing-key.js';
+import { resolveScopeWithin } from '../oauth-scope.js';
+import { loadSigningKey, type PublicJwk, type SigningKey } from '../signing-key.js';
 
 export interface OAuthJwtDeps {
   readonly clock: Clock;
@@ -83,7 +83,7 @@ export class OAuthJwtProvider implements CredentialProvider {
     if (exp <= iat) {
       throw new WarrantError('ERR_TTL_INVALID', `lease ${request.leaseId}: provider '${this.name}' cannot mint a token that is already expired`);
     }
-    return this.#issue({ jti: request.leaseId, owner: request.owner, taskId: request.taskId, scope: request.scope, iat, exp });
+    return this.#issue({ jti: request.leaseId, owner: request.owner, taskId: request.taskId, scope: request.scope, iat, exp, actorChain: request.actorChain });
   }
 
   async renew(request: RenewRequest): Promise<RenewResult> {
@@ -112,16 +112,16 @@ export class OAuthJwtProvider implements CredentialProvider {
     if (exp <= iat) {
       throw new WarrantError('ERR_LEASE_AT_MAX_TTL', `lease ${lease.id} has reached its maximum lifetime`);
     }
-    return this.#issue({ jti: lease.id, owner: lease.owner, taskId: lease.taskId, scope: lease.scope, iat, exp });
+    return this.#issue({ jti: lease.id, owner: lease.owner, taskId: lease.taskId, scope: lease.scope, iat, exp, actorChain: request.actorChain });
   }
 
   /** A retried issue gets a token for the same lease: same jti, same expiry, freshly signed. */
-  async redeliver(lease: Lease): Promise<OAuthTokenCredential> {
+  async redeliver(lease: Lease, actorChain?: readonly string[]): Promise<OAuthTokenCredential> {
     this.#assertOpen();
     const iat = Math.floor(this.#clock.now() / 1000);
     const exp = Math.floor(lease.expiresAt / 1000);
     if (exp <= iat) throw new WarrantError('ERR_LEASE_NOT_RENEWABLE', `lease ${lease.id} has expired`);
-    return this.#issue({ jti: lease.id, owner: lease.owner, taskId: lease.taskId, scope: lease.scope, iat, exp }).credential;
+    return this.#issue({ jti: lease.id, owner: lease.owner, taskId: lease.taskId, scope: lease.scope, iat, exp, actorChain }).credential;
   }
 
   /** Nothing to undo here: the token stays well-formed until exp, and introspection reports the lease revoked. */
@@ -150,12 +150,14 @@ export class OAuthJwtProvider implements CredentialProvider {
     scope: readonly string[];
     iat: number;
     exp: number;
+    actorChain?: readonly string[] | undefined;
   }): { credential: OAuthTokenCredential; expiresAt: number } {
     const scope = t.scope.join(' ');
+    const delegation = actorClaims(t.owner, t.actorChain);
     // Claim order is fixed so equal inputs sign equal bytes; scope is omitted when empty (RFC 9068 §2.2.3).
     const claims: AccessTokenClaims = {
       iss: this.#config.issuer,
-      sub: t.owner,
+      sub: delegation?.sub ?? t.owner,
       aud: this.#audienceClaim,
       exp: t.exp,
       iat: t.iat,
@@ -163,6 +165,7 @@ export class OAuthJwtProvider implements CredentialProvider {
       client_id: t.owner,
       ...(scope === '' ? {} : { scope }),
       task_id: t.taskId,
+      ...(delegation === undefined ? {} : { act: delegation.act }),
     };
     const expiresAt = t.exp * 1000;
     return {

@@ -23,6 +23,11 @@ export interface IssueTaskCredentialRequest {
    * [A-Za-z0-9._:-]{1,128}.
    */
   'idempotency_key'?: (string);
+  /**
+   * The approval granted for this exact request. Empty: an approved approval for the same request
+   * is found by the request itself, so resending it after approval works too.
+   */
+  'approval_id'?: (string);
 }
 
 export interface IssueTaskCredentialRequest__Output {
@@ -45,4 +50,9 @@ export interface IssueTaskCredentialRequest__Output {
    * [A-Za-z0-9._:-]{1,128}.
    */
   'idempotency_key': (string);
+  /**
+   * The approval granted for this exact request. Empty: an approved approval for the same request
+   * is found by the request itself, so resending it after approval works too.
+   */
+  'approval_id': (string);
 }

@@ -35,6 +35,14 @@ export interface Lease {
   'revoked_at'?: (_google_protobuf_Timestamp | null);
   'trigger'?: (_warrant_v1_Trigger);
   'reason'?: (string);
+  /**
+   * Failed attempts to revoke at the provider so far (while revoking or revocation failed).
+   */
+  'revocation_attempts'?: (number);
+  /**
+   * Error code of the last failed attempt, e.g. ERR_PROVIDER_UNAVAILABLE.
+   */
+  'revocation_error'?: (string);
 }
 
 /**
@@ -68,4 +76,12 @@ export interface Lease__Output {
   'revoked_at': (_google_protobuf_Timestamp__Output | null);
   'trigger': (_warrant_v1_Trigger__Output);
   'reason': (string);
+  /**
+   * Failed attempts to revoke at the provider so far (while revoking or revocation failed).
+   */
+  'revocation_attempts': (number);
+  /**
+   * Error code of the last failed attempt, e.g. ERR_PROVIDER_UNAVAILABLE.
+   */
+  'revocation_error': (string);
 }

@@ -7,6 +7,10 @@ export const LeaseEventType = {
   LEASE_EVENT_TYPE_REVOKING: 'LEASE_EVENT_TYPE_REVOKING',
   LEASE_EVENT_TYPE_REVOKED: 'LEASE_EVENT_TYPE_REVOKED',
   LEASE_EVENT_TYPE_EXPIRED: 'LEASE_EVENT_TYPE_EXPIRED',
+  /**
+   * The provider never confirmed within the give-up window; needs an operator.
+   */
+  LEASE_EVENT_TYPE_REVOCATION_FAILED: 'LEASE_EVENT_TYPE_REVOCATION_FAILED',
 } as const;
 
 export type LeaseEventType =
@@ -22,5 +26,10 @@ export type LeaseEventType =
   | 4
   | 'LEASE_EVENT_TYPE_EXPIRED'
   | 5
+  /**
+   * The provider never confirmed within the give-up window; needs an operator.
+   */
+  | 'LEASE_EVENT_TYPE_REVOCATION_FAILED'
+  | 6
 
 export type LeaseEventType__Output = typeof LeaseEventType[keyof typeof LeaseEventType]

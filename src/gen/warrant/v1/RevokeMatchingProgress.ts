@@ -16,6 +16,26 @@ export interface RevokeMatchingProgress {
    * Per-lease failures: "<lease id>: <reason>".
    */
   'failures'?: (string)[];
+  /**
+   * Moved to revoking by this request (matched leases already revoking are not counted here).
+   */
+  'accepted'?: (number | string | Long);
+  /**
+   * Matched but already revoking for an earlier reason.
+   */
+  'already_revoking'?: (number | string | Long);
+  /**
+   * Accepted but not yet confirmed by the provider: retried in the background until confirmed.
+   */
+  'revoking'?: (number | string | Long);
+  /**
+   * The durable operation carrying this request; it survives a restart of the server.
+   */
+  'operation_id'?: (string);
+  /**
+   * true while matching leases are still being selected.
+   */
+  'selecting'?: (boolean);
 }
 
 export interface RevokeMatchingProgress__Output {
@@ -31,4 +51,24 @@ export interface RevokeMatchingProgress__Output {
    * Per-lease failures: "<lease id>: <reason>".
    */
   'failures': (string)[];
+  /**
+   * Moved to revoking by this request (matched leases already revoking are not counted here).
+   */
+  'accepted': (string);
+  /**
+   * Matched but already revoking for an earlier reason.
+   */
+  'already_revoking': (string);
+  /**
+   * Accepted but not yet confirmed by the provider: retried in the background until confirmed.
+   */
+  'revoking': (string);
+  /**
+   * The durable operation carrying this request; it survives a restart of the server.
+   */
+  'operation_id': (string);
+  /**
+   * true while matching leases are still being selected.
+   */
+  'selecting': (boolean);
 }

@@ -1,0 +1,11 @@
+// Original file: proto/warrant/v1/admin_service.proto
+
+import type { Approval as _warrant_v1_Approval, Approval__Output as _warrant_v1_Approval__Output } from '../../warrant/v1/Approval.js';
+
+export interface DecideApprovalResponse {
+  'approval'?: (_warrant_v1_Approval | null);
+}
+
+export interface DecideApprovalResponse__Output {
+  'approval': (_warrant_v1_Approval__Output | null);
+}
