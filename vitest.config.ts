@@ -6,7 +6,8 @@ const nodeFlags = process.versions.node.startsWith('20.') ? ['--no-turbo-inline-
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // CLI tests start the command from source several times per test; a loaded 2-core runner needs the room.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     pool: 'forks',
     execArgv: nodeFlags,
