@@ -140,7 +140,7 @@ async function cmdDev(args: string[]): Promise<void> {
       `  store        ${redisUrl ? 'redis (REDIS_URL)' : 'in memory'}     files ${values.dir}`,
       '',
       'Next, in another terminal:',
-      `  npm run demo --${flags === '' ? '' : ` ${flags.trim()}`}`,
+      `  npm run demo${flags === '' ? '' : ` -- ${flags.trim()}`}`,
       `  node bin/warrant.js issue${dirFlag} --provider ${DEV_PROVIDER} --task my-task --scope orders:read --json`,
       ...databases.map(
         (d) => `  node bin/warrant.js issue${dirFlag} --provider ${d.provider} --task my-task --scope SELECT:${d.orders} --json`,
