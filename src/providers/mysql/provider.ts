@@ -15,7 +15,8 @@ import { readAdminPassword, readNextPassword, rotatePasswordFile, settleNextPass
 import type { DatabaseProviderConfig } from '../database/config.js';
 import { providerError, type DriverFailure } from '../database/driver-error.js';
 import { generatePassword } from '../database/password.js';
-import { checkWithinCeiling, grantsFor, parseScopeEntry, resolveDatabaseScope } from '../database/scope.js';
+import { grantsFor, resolveDatabaseScope } from '../database/scope.js';
+import { renewalExpiry } from '../database/renewal.js';
 import { LEASE_ID_LENGTH, userNameFor, userNameFromHandle } from '../database/user-name.js';
 import { serverFlavour, type ServerFlavour } from './server-flavour.js';
 import {
@@ -227,22 +228,7 @@ export class MysqlProvider implements CredentialProvider {
   async renew(request: RenewRequest): Promise<RenewResult> {
     this.#assertOpen();
     const { lease } = request;
-    if (!this.#config.renewable) {
-      throw new WarrantError('ERR_LEASE_NOT_RENEWABLE', `provider '${this.name}' does not renew logins; request a new credential`);
-    }
-    // The ceiling may have shrunk since the lease was issued; a renewal never extends what it dropped.
-    for (const entry of lease.scope) {
-      try {
-        for (const p of parseScopeEntry(entry, 'mysql', this.name)) checkWithinCeiling(p, this.#config.ceiling, this.name, entry);
-      } catch {
-        throw new WarrantError(
-          'ERR_LEASE_NOT_RENEWABLE',
-          `lease ${lease.id}: scope ${quoteForMessage(entry)} is no longer within the ceiling of provider '${this.name}'`,
-        );
-      }
-    }
-    const validUntil = Math.min(request.expiresAt, lease.maxExpiresAt, lease.issuedAt + this.#config.maxTtlMs);
-    if (validUntil <= this.#clock.now()) throw new WarrantError('ERR_LEASE_AT_MAX_TTL', `lease ${lease.id} has reached its maximum lifetime`);
+    const validUntil = renewalExpiry(lease, request.expiresAt, this.#config, 'mysql', this.name, this.#clock.now());
     return { expiresAt: validUntil };
   }
 
