@@ -3,9 +3,9 @@
 import { parseArgs } from 'node:util';
 import type { Approval__Output } from '../gen/warrant/v1/Approval.js';
 import type { ApprovalState } from '../gen/warrant/v1/ApprovalState.js';
-import type { Timestamp__Output } from '../gen/google/protobuf/Timestamp.js';
 import { parseDuration } from '../core/index.js';
 import { connect, CONNECTION_OPTIONS, type ConnectionFlags } from './connection.js';
+import { iso } from './present.js';
 import { UsageError } from './usage-error.js';
 
 export const APPROVALS_HELP = `  warrant approvals ls [--state pending|approved|denied|expired|used]... [--task T] [--requester SPIFFE_ID]
@@ -37,10 +37,6 @@ function parse(args: string[]) {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-}
-
-function iso(ts: Timestamp__Output | null): string | null {
-  return ts === null ? null : new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6)).toISOString();
 }
 
 export function approvalJson(a: Approval__Output | null): Record<string, unknown> | null {

@@ -3,7 +3,8 @@ import type { Credential__Output } from '../gen/warrant/v1/Credential.js';
 import type { Lease__Output } from '../gen/warrant/v1/Lease.js';
 import type { Timestamp__Output } from '../gen/google/protobuf/Timestamp.js';
 
-function iso(ts: Timestamp__Output | null): string | null {
+/** A proto Timestamp as ISO 8601 text, for JSON and human output. */
+export function iso(ts: Timestamp__Output | null): string | null {
   if (ts === null) return null;
   return new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6)).toISOString();
 }

@@ -1,11 +1,10 @@
 // `warrant task show|delegate|revoke`: a task's state and counters, handing part of it to another
 // workload, and (operators) revoking it with everything delegated from it.
 import { parseArgs } from 'node:util';
-import type { Timestamp__Output } from '../gen/google/protobuf/Timestamp.js';
 import type { TaskInfo__Output } from '../gen/warrant/v1/TaskInfo.js';
 import { parseDuration } from '../core/index.js';
 import { connect, CONNECTION_OPTIONS, type ConnectionFlags } from './connection.js';
-import { leaseJson } from './present.js';
+import { iso, leaseJson } from './present.js';
 import { UsageError } from './usage-error.js';
 
 export const TASK_HELP = `  warrant task show TASK [--json]
@@ -37,10 +36,6 @@ function parse(args: string[]) {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-}
-
-function iso(ts: Timestamp__Output | null): string | null {
-  return ts === null ? null : new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6)).toISOString();
 }
 
 export function taskJson(t: TaskInfo__Output | null): Record<string, unknown> | null {
