@@ -65,7 +65,8 @@ export function hgetallFields(value: unknown, operation: string): Fields | undef
   return Object.keys(fields).length === 0 ? undefined : fields;
 }
 
-export function decodeTask(f: Fields, liveLeases: number, operation: string): TaskRecord {
+/** Typed reads of a hash reply's fields; anything missing or malformed is an unexpected reply. */
+function fieldReader(f: Fields, operation: string) {
   const bad = () => unexpectedReply(operation);
   const text = (k: string): string => {
     const v = f[k];
@@ -87,6 +88,11 @@ export function decodeTask(f: Fields, liveLeases: number, operation: string): Ta
     if (!check(v)) throw bad();
     return v;
   };
+  return { bad, text, int, json };
+}
+
+export function decodeTask(f: Fields, liveLeases: number, operation: string): TaskRecord {
+  const { bad, text, int, json } = fieldReader(f, operation);
   const state = text('state');
   if (!(TASK_STATES as readonly string[]).includes(state)) throw bad();
   const trigger = f['trigger'];
@@ -116,27 +122,7 @@ export function decodeTask(f: Fields, liveLeases: number, operation: string): Ta
 }
 
 export function decodeApproval(f: Fields, operation: string): Approval {
-  const bad = () => unexpectedReply(operation);
-  const text = (k: string): string => {
-    const v = f[k];
-    if (v === undefined) throw bad();
-    return v;
-  };
-  const int = (k: string): number => {
-    const n = Number(text(k));
-    if (!Number.isSafeInteger(n)) throw bad();
-    return n;
-  };
-  const json = <T>(k: string, check: (v: unknown) => v is T): T => {
-    let v: unknown;
-    try {
-      v = JSON.parse(text(k));
-    } catch {
-      throw bad();
-    }
-    if (!check(v)) throw bad();
-    return v;
-  };
+  const { bad, text, int, json } = fieldReader(f, operation);
   const state = text('state');
   if (!(APPROVAL_STATES as readonly string[]).includes(state)) throw bad();
   return Object.freeze({
