@@ -86,6 +86,19 @@ export function fieldsFromFlatReply(reply: readonly unknown[], start: number): R
   return record;
 }
 
+/** The fields of a hash a script packed as one JSON array (lua/include/packed.lua) at reply[at]. */
+export function fieldsFromPackedReply(reply: readonly unknown[], at: number): Record<string, string> {
+  const text = reply[at];
+  if (typeof text !== 'string') return {};
+  let flat: unknown;
+  try {
+    flat = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  return Array.isArray(flat) ? fieldsFromFlatReply(flat, 0) : {};
+}
+
 function malformed(id: string, field: string): WarrantError {
   return new WarrantError('ERR_INTERNAL', `lease record ${id} is malformed (field ${field})`, {
     details: { leaseId: id, field },

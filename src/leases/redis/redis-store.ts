@@ -72,7 +72,7 @@ import type {
   SweepResult,
 } from '../store.js';
 import { DEFAULT_SHARD_COUNT, leaseStoreKeys, type ShardKeys } from './keys.js';
-import { fieldsFromFlatReply, leaseFromFields, pendingLeaseFields } from './lease-hash.js';
+import { fieldsFromFlatReply, fieldsFromPackedReply, leaseFromFields, pendingLeaseFields } from './lease-hash.js';
 import { registerLeaseScripts, type RedisConnection } from './lease-scripts.js';
 import { createRedisClient, duplicateForBulk, type RedisClientOptions } from './redis-client.js';
 import { RedisContext, scoredPairs, unexpectedReply } from './redis-context.js';
@@ -241,7 +241,7 @@ export class RedisLeaseStore implements LeaseStore {
           ...fields,
         ],
       );
-      if (code === ScriptResult.Created) return { outcome: 'created', lease: leaseFromFields(lease.id, fieldsFromFlatReply(reply, 1)) };
+      if (code === ScriptResult.Created) return { outcome: 'created', lease: leaseFromFields(lease.id, fieldsFromFlatReply(fields, 0)) };
       if (code === ScriptResult.LeaseIdTaken) throw leaseIdTaken(lease.id);
       if (code !== ScriptResult.Existing && code !== ScriptResult.Conflict) throw unexpectedReply('createPending');
       const existingId = reply[1];
@@ -549,7 +549,7 @@ export class RedisLeaseStore implements LeaseStore {
     operation: string,
     on: { readonly wrongState?: (lease: Lease) => WarrantError; readonly caller?: string | undefined },
   ): Lease {
-    const lease = () => leaseFromFields(id, fieldsFromFlatReply(reply, 1));
+    const lease = () => leaseFromFields(id, fieldsFromPackedReply(reply, 1));
     switch (code) {
       case ScriptResult.Changed:
       case ScriptResult.Unchanged:

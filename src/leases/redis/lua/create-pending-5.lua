@@ -18,7 +18,7 @@
   ARGV[8..] lease hash field/value pairs
 
   Returns
-    { 1, field, value, ... }   created
+    { 1 }                      created (the hash is what ARGV[8..] gave)
     { 2, leaseId }             existing: the same request was already made under this key
     { 3, leaseId }             conflict: a different request was made under this key
     { -6 }                     the lease id is already in use
@@ -54,4 +54,4 @@ if claimed then
   redis.call('PEXPIRE', KEYS[5], ARGV[5])
 end
 
-return { 1, unpack(redis.call('HGETALL', KEYS[1])) }
+return { 1 }

@@ -15,14 +15,15 @@
   ARGV[6] events stream length cap
 
   Returns
-    { 0, field, value, ... }   renewed
-    { -1 }                     no such lease
-    { -2 }                     not the owner
-    { -3, field, value, ... }  not active
-    { -4, field, value, ... }  active but already past its expiry
-    { -5, field, value, ... }  already at its max expiry
+    { 0, packed hash }   renewed
+    { -1 }               no such lease
+    { -2 }               not the owner
+    { -3, packed hash }   not active
+    { -4, packed hash }   active but already past its expiry
+    { -5, packed hash }   already at its max expiry
 ]]
 -- @include emit
+-- @include packed
 local f = redis.call('HMGET', KEYS[1], 's', 'o', 'e', 'm', 't')
 if not f[1] then
   return { -1 }
@@ -31,16 +32,16 @@ if ARGV[2] == '1' and f[2] ~= ARGV[3] then
   return { -2 }
 end
 if f[1] ~= 'active' then
-  return { -3, unpack(redis.call('HGETALL', KEYS[1])) }
+  return { -3, packed(KEYS[1]) }
 end
 
 local current = tonumber(f[3])
 local max = tonumber(f[4])
 if current <= tonumber(ARGV[5]) then
-  return { -4, unpack(redis.call('HGETALL', KEYS[1])) }
+  return { -4, packed(KEYS[1]) }
 end
 if current >= max then
-  return { -5, unpack(redis.call('HGETALL', KEYS[1])) }
+  return { -5, packed(KEYS[1]) }
 end
 
 local target = ARGV[4]
@@ -55,4 +56,4 @@ redis.call('HSET', KEYS[1], 'e', target)
 redis.call('HINCRBY', KEYS[1], 'n', 1)
 redis.call('ZADD', KEYS[2], target, ARGV[1])
 emit(KEYS[3], ARGV[6], 'renewed', ARGV[1], f[5], f[2], 'active', nil, target, ARGV[5])
-return { 0, unpack(redis.call('HGETALL', KEYS[1])) }
+return { 0, packed(KEYS[1]) }
