@@ -59,6 +59,19 @@ export function pairs(reply: readonly unknown[], from: number, operation: string
   return { fields, next: i };
 }
 
+/** The fields of a hash a script packed as one JSON array (field, value, …). */
+export function packedFields(value: unknown, operation: string): Fields {
+  if (typeof value !== 'string') throw unexpectedReply(operation);
+  let flat: unknown;
+  try {
+    flat = JSON.parse(value);
+  } catch {
+    throw unexpectedReply(operation);
+  }
+  if (!Array.isArray(flat)) throw unexpectedReply(operation);
+  return pairs(flat, 0, operation).fields;
+}
+
 export function hgetallFields(value: unknown, operation: string): Fields | undefined {
   if (value === null || typeof value !== 'object') throw unexpectedReply(operation);
   const fields = value as Fields;

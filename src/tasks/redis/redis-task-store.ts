@@ -15,7 +15,7 @@ import type {
   TaskRecord,
 } from '../task.js';
 import { taskKeys, type TaskKeys } from './keys.js';
-import { decodeDeviation, decodeTask, encodeDeviation, hgetallFields, pairs, taskFields } from './records.js';
+import { decodeDeviation, decodeTask, encodeDeviation, packedFields, pairs, taskFields } from './records.js';
 import { taskStoreFailure, unexpectedReply } from './redis-failure.js';
 import { registerTaskScripts, runTaskScript, type TaskRedis, type TaskScriptName } from './scripts.js';
 
@@ -59,7 +59,7 @@ export class RedisTaskStore implements TaskStore {
     const k = this.#keys;
     const reply = await this.#script('open', [k.task(task.id), k.live(task.id)], [task.expiresAt + this.#retentionMs - task.openedAt, ...taskFields(task)]);
     if (reply[0] !== 1 && reply[0] !== 2) throw unexpectedReply('open');
-    const stored = this.#decode(pairs(reply, 2, 'open').fields, reply[1], 'open');
+    const stored = this.#decode(packedFields(reply[2], 'open'), reply[1], 'open');
     return reply[0] === 1 ? { outcome: 'created', task: stored } : { outcome: 'existing', task: stored };
   }
 
@@ -87,14 +87,10 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
-    const [fields, live] = await this.#call('get', async () => {
-      const replies = await this.#client.multi().hgetall(this.#keys.task(id)).scard(this.#keys.live(id)).exec();
-      if (replies === null) throw unexpectedReply('get');
-      for (const [err] of replies) if (err) throw err;
-      return [replies[0]?.[1], replies[1]?.[1]] as const;
-    });
-    const f = hgetallFields(fields, 'get');
-    return f === undefined ? undefined : this.#decode(f, live, 'get');
+    const reply = await this.#script('get', [this.#keys.task(id), this.#keys.live(id)], []);
+    if (reply[0] === 0) return undefined;
+    if (reply[0] !== 1) throw unexpectedReply('get');
+    return this.#decode(packedFields(reply[2], 'get'), reply[1], 'get');
   }
 
   async children(id: string): Promise<string[]> {
@@ -109,11 +105,10 @@ export class RedisTaskStore implements TaskStore {
       if (reply[0] === -9 && attempt < ANCESTOR_RETRIES) continue;
       if (reply[0] === -1) throw notFound(id);
       const refusal = reply[2];
-      const own = pairs(reply, 4, 'reserve');
-      const task = this.#decode(own.fields, reply[3], 'reserve');
+      const task = this.#decode(packedFields(reply[4], 'reserve'), reply[3], 'reserve');
       if (reply[0] === 0) return { ok: true, task };
       if (reply[0] !== 1 || typeof refusal !== 'string' || !REFUSALS.has(refusal)) throw unexpectedReply('reserve');
-      const level = own.next + 1 < reply.length ? this.#decode(pairs(reply, own.next + 2, 'reserve').fields, reply[own.next + 1], 'reserve') : task;
+      const level = reply.length > 6 ? this.#decode(packedFields(reply[6], 'reserve'), reply[5], 'reserve') : task;
       return { ok: false, refusal: refusal as ReserveRefusal, at: level, task };
     }
   }

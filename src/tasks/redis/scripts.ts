@@ -27,6 +27,7 @@ function script(name: string, file: string): TaskScript {
 
 // Each file is <name>-<number of keys>.lua; its header lists KEYS, ARGV and the reply.
 export const TASK_SCRIPTS = Object.freeze({
+  get: script('Get', 'task-get-2.lua'),
   open: script('Open', 'task-open-2.lua'),
   delegate: script('Delegate', 'task-delegate-5.lua'),
   reserve: script('Reserve', 'task-reserve-n.lua'),

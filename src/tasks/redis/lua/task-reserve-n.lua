@@ -1,14 +1,15 @@
 -- Counts one credential against a task and every ancestor, if each is open and within budget.
 -- KEYS: pairs of (task hash, task live set): the task itself first, then its parent, then up to the root
 -- ARGV[1] lease id   ARGV[2] now (ms)   ARGV[3] the task's ancestors field as the caller knows it
--- Reply: {0, level, refusal, task live count, task field, value, …}   level 0: reserved (refusal '')
---        {1, level, refusal, task live count, task fields…, '|', live count at level, fields at level…}
+-- Reply: {0, level, refusal, task live count, task fields}   level 0: reserved (refusal '')
+--        {1, level, refusal, task live count, task fields, live count at level, fields at level}
 --              refused at pair `level` (1 = the task) with refusal ended|expired|max_credentials|max_concurrent_leases
 --        {-1}                                   the task does not exist
 --        {-9}                                   its ancestors are not what the caller knows: read them again
+--        fields: a hash as one JSON array (field, value, …), far cheaper for the client than a long reply
 local function append_task(reply, hash, live)
   reply[#reply + 1] = redis.call('SCARD', live)
-  for _, v in ipairs(redis.call('HGETALL', hash)) do reply[#reply + 1] = v end
+  reply[#reply + 1] = cjson.encode(redis.call('HGETALL', hash))
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 if redis.call('HGET', KEYS[1], 'ancestors') ~= ARGV[3] then return {-9} end
@@ -34,7 +35,6 @@ if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then
       local level = (i + 1) / 2
       local reply = {1, level, refusal}
       append_task(reply, KEYS[1], KEYS[2])
-      reply[#reply + 1] = '|'
       if redis.call('EXISTS', KEYS[i]) == 1 then append_task(reply, KEYS[i], KEYS[i + 1]) end
       return reply
     end
