@@ -67,6 +67,10 @@ export class PolicyEngine {
   private readonly decisions: LruCache<string, Decision>;
   private readonly infos: ReadonlyMap<string, PolicyInfo>;
   private readonly countersMatter: boolean;
+  /** True when some policy reads a task's counters (credentialsIssued, deviations): a decision then needs them fresh. */
+  get readsTaskCounters(): boolean {
+    return this.countersMatter;
+  }
   private readonly entries: readonly PolicyEntry[];
   /** Providers some policy's head names; every other provider shares one slice per action. */
   private readonly namedProviders: ReadonlySet<string>;
