@@ -298,6 +298,13 @@ export interface LeaseStore {
    * first trigger wins).
    */
   beginRevoke(id: string, input: RevokeInput): Promise<Lease>;
+  /**
+   * Removes a pending lease without an idempotency key, and every index entry of it, for a request
+   * refused before its credential was minted. True when it was removed; false (nothing changes) when
+   * there is no such lease, it is no longer pending, or a key's retries may still look for it.
+   */
+  discardPending(id: string): Promise<boolean>;
+
 
   /** beginRevoke for many leases at once, without an owner check; optionally claimed by the caller. */
   beginRevokeMany(ids: readonly string[], input: BulkRevokeInput): Promise<BulkRevokeOutcome[]>;

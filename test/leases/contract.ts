@@ -129,6 +129,25 @@ export function leaseStoreContract(backend: string, makeStore: StoreFactory): vo
         );
       });
 
+      it('discardPending removes a pending lease without a key from every index, and nothing else', async () => {
+        const refused = await created(store, newLease());
+        const kept = await created(store, newLease());
+        const keyed = await created(store, newLease({ idempotencyKey: 'retry-discard' }));
+        const live = await active(store);
+        expect(await store.discardPending(refused.id)).toBe(true);
+        expect(await store.get(refused.id)).toBeUndefined();
+        expect((await store.listByTask('task-1')).map((l) => l.id).sort()).toEqual([kept.id, keyed.id, live.id].sort());
+        expect((await store.list({}, 10)).leases.map((l) => l.id).sort()).toEqual([kept.id, keyed.id, live.id].sort());
+        expect((await store.stalePending(T0 + MIN, 10)).sort()).toEqual([kept.id, keyed.id].sort());
+        await expectError(store.activate(refused.id, T0 + 10 * MIN, T0 + SEC), 'ERR_LEASE_NOT_FOUND', `lease ${refused.id} not found`);
+        // Not pending, keyed, or gone: left as they are.
+        expect(await store.discardPending(refused.id)).toBe(false);
+        expect(await store.discardPending(keyed.id)).toBe(false);
+        expect(await store.discardPending(live.id)).toBe(false);
+        expect(await store.get(keyed.id)).toEqual(keyed);
+        expect((await store.get(live.id))?.state).toBe('active');
+      });
+
       it('activates a pending lease with the confirmed expiry', async () => {
         const lease = await created(store, newLease());
         const activated = await store.activate(lease.id, T0 + 10 * MIN, T0 + SEC);

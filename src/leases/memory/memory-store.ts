@@ -218,6 +218,20 @@ export class MemoryLeaseStore implements LeaseStore {
     return { outcome: 'created', lease: created };
   }
 
+  async discardPending(id: string): Promise<boolean> {
+    this.#open();
+    checkLeaseId(id);
+    const lease = this.#leases.get(id);
+    if (lease === undefined || lease.state !== 'pending' || lease.idempotencyKey !== undefined) return false;
+    this.#leases.delete(id);
+    this.#pending.delete(id);
+    this.#book.delete(id);
+    const task = this.#byTask.get(lease.taskId);
+    task?.delete(id);
+    if (task?.size === 0) this.#byTask.delete(lease.taskId);
+    return true;
+  }
+
   async activate(id: string, expiresAt: number, now: number): Promise<Lease> {
     this.#open();
     checkLeaseId(id);

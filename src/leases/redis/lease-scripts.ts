@@ -40,6 +40,7 @@ function script(name: string, file: string): LeaseScript {
 // header lists KEYS, ARGV and the reply.
 export const LEASE_SCRIPTS = Object.freeze({
   createPending: script('CreatePending', 'create-pending-5.lua'),
+  discardPending: script('DiscardPending', 'discard-pending-4.lua'),
   activate: script('Activate', 'activate-4.lua'),
   renew: script('Renew', 'renew-3.lua'),
   beginRevoke: script('BeginRevoke', 'begin-revoke-n.lua'),

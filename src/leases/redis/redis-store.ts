@@ -73,7 +73,7 @@ import type {
 } from '../store.js';
 import { DEFAULT_SHARD_COUNT, leaseStoreKeys, type ShardKeys } from './keys.js';
 import { fieldsFromFlatReply, fieldsFromPackedReply, leaseFromFields, pendingLeaseFields } from './lease-hash.js';
-import { registerLeaseScripts, type RedisConnection } from './lease-scripts.js';
+import { registerLeaseScripts, runLeaseScript, type RedisConnection } from './lease-scripts.js';
 import { createRedisClient, duplicateForBulk, type RedisClientOptions } from './redis-client.js';
 import { RedisContext, scoredPairs, unexpectedReply } from './redis-context.js';
 import { readEvents } from './redis-events.js';
@@ -253,6 +253,18 @@ export class RedisLeaseStore implements LeaseStore {
       staleLeaseId = existingId;
     }
     throw unexpectedReply('createPending');
+  }
+
+  async discardPending(id: string): Promise<boolean> {
+    this.#open();
+    checkLeaseId(id);
+    const lease = await this.get(id);
+    if (lease === undefined || lease.state !== 'pending') return false;
+    const shard = this.#ctx.keys.shardOf(id);
+    const reply = await this.#ctx.call('discardPending', () =>
+      runLeaseScript(this.#ctx.client, 'discardPending', [shard.lease(id), shard.pending, shard.all, shard.task(lease.taskId)], [id]),
+    );
+    return reply === 1;
   }
 
   async activate(id: string, expiresAt: number, now: number): Promise<Lease> {
