@@ -25,6 +25,13 @@ const PRUNE_GRACE_MS = 5 * 60_000;
 /** A chain never changes while its task lives; cached briefly so renewals skip a store read. */
 const CHAIN_CACHE_MS = 60_000;
 const CHAIN_CACHE_SIZE = 10_000;
+/**
+ * IssueTaskCredential joins a task this replica saw open recently without reading it again: a record
+ * read while its task was open keeps its id, owner and declaration for at least the store's retention.
+ * Its state and counters may have moved on; the reservation is what holds a request to them.
+ */
+const SNAPSHOT_MS = 60_000;
+const SNAPSHOT_SIZE = 10_000;
 
 /** A request outside what its task declared or may still do. */
 export interface Refusal {
@@ -33,6 +40,14 @@ export interface Refusal {
   readonly scope: readonly string[];
   readonly detail: string;
   readonly error: WarrantError;
+}
+
+/** What a request says of its task, checked. */
+interface Declared {
+  readonly purpose: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly tools: readonly { readonly provider: string; readonly scope: readonly string[] }[];
+  readonly input: TaskInput;
 }
 
 export interface EndedTask {
@@ -47,6 +62,7 @@ export interface EndedTask {
 export class TaskUseCases {
   readonly #c: TaskContext;
   readonly #chains = new Map<string, { chain: readonly string[]; at: number }>();
+  readonly #snapshots = new Map<string, { task: TaskRecord; until: number }>();
 
   constructor(context: TaskContext) {
     this.#c = context;
@@ -58,12 +74,17 @@ export class TaskUseCases {
    * must be the caller's, open, and declared as the request says (fields the request leaves empty
    * are not compared). A request naming a parent joins a task its parent's owner delegated.
    */
-  async join(caller: Workload, input: TaskInput, now: number): Promise<TaskRecord> {
+  async join(caller: Workload, input: TaskInput, now: number, options: { readonly snapshot?: boolean } = {}): Promise<TaskRecord> {
     const id = checkTaskId(input.id);
     const purpose = checkPurpose(input.purpose);
     const attributes = checkAttributes(input.attributes);
     const parentId = input.parentId === '' ? undefined : checkTaskId(input.parentId, 'task.parent_id');
     const tools = checkTools(input.tools);
+    const declared = { purpose, attributes, tools, input };
+    if (options.snapshot === true) {
+      const seen = this.#snapshots.get(id);
+      if (seen !== undefined && seen.until > now && seen.task.parentId === parentId) return this.#joinExisting(caller, seen.task, declared, now);
+    }
     if (parentId !== undefined) {
       const task = await this.#c.tasks.get(id);
       if (task === undefined || task.parentId !== parentId) {
@@ -72,32 +93,20 @@ export class TaskUseCases {
           `task ${quote(id)} was not delegated from task ${quote(parentId)}: a delegated task is created by the parent task's owner with DelegateTask`,
         );
       }
-      return this.#joinExisting(caller, task, { purpose, attributes, tools, input }, now);
+      return this.#joinExisting(caller, this.remember(task, now), declared, now);
     }
-    const existing = await this.#c.tasks.get(id);
-    if (existing !== undefined) return this.#joinExisting(caller, existing, { purpose, attributes, tools, input }, now);
-
-    const rules = this.#c.rules;
-    if (rules.requireTools && tools.length === 0) {
-      throw new WarrantError('ERR_INVALID_ARGUMENT', 'task.tools is required: this server requires every task to declare the providers it will use');
+    // Opening answers with the stored task when there is one: a single round trip either way. A
+    // request that could not open a task may still join one, so then the task is read first.
+    let record: NewTask;
+    try {
+      record = this.#newTask(caller, id, declared, now);
+    } catch (err) {
+      const existing = await this.#c.tasks.get(id);
+      if (existing === undefined) throw err;
+      return this.#joinExisting(caller, this.remember(existing, now), declared, now);
     }
-    const budget = checkBudget(input.budget, rules);
-    const grants = tools.map((t, i) => this.#grant(t.provider, t.scope, `task.tools[${i}]`));
-    const record: NewTask = {
-      id,
-      owner: caller.spiffeId,
-      trustDomain: caller.trustDomain,
-      purpose,
-      attributes,
-      tools: grants,
-      budget,
-      ancestors: [],
-      chain: [],
-      openedAt: now,
-      expiresAt: now + budget.maxLifetimeMs,
-    };
     const opened = await this.#c.tasks.open(record);
-    if (opened.outcome === 'existing') return this.#joinExisting(caller, opened.task, { purpose, attributes, tools, input }, now);
+    if (opened.outcome === 'existing') return this.#joinExisting(caller, this.remember(opened.task, now), declared, now);
     this.#c.audit.append({
       type: 'task',
       event: 'opened',
@@ -106,7 +115,44 @@ export class TaskUseCases {
       tools: opened.task.tools,
       budget: opened.task.budget,
     });
-    return opened.task;
+    return this.remember(opened.task, now);
+  }
+
+  /** Keeps an open task's record, read or written no earlier than `readAt`, for joins by IssueTaskCredential. */
+  remember(task: TaskRecord, readAt: number): TaskRecord {
+    if (taskStateAt(task, readAt) !== 'open') {
+      this.#snapshots.delete(task.id);
+      return task;
+    }
+    if (this.#snapshots.size >= SNAPSHOT_SIZE) this.#snapshots.clear();
+    this.#snapshots.set(task.id, { task, until: readAt + Math.min(SNAPSHOT_MS, this.#c.tasks.retentionMs) });
+    return task;
+  }
+
+  /** Drops what this replica remembers of a task (it ended, or a reservation found it not open). */
+  forget(taskId: string): void {
+    this.#snapshots.delete(taskId);
+  }
+
+  #newTask(caller: Workload, id: string, declared: Declared, now: number): NewTask {
+    const rules = this.#c.rules;
+    if (rules.requireTools && declared.tools.length === 0) {
+      throw new WarrantError('ERR_INVALID_ARGUMENT', 'task.tools is required: this server requires every task to declare the providers it will use');
+    }
+    const budget = checkBudget(declared.input.budget, rules);
+    return {
+      id,
+      owner: caller.spiffeId,
+      trustDomain: caller.trustDomain,
+      purpose: declared.purpose,
+      attributes: declared.attributes,
+      tools: declared.tools.map((t, i) => this.#grant(t.provider, t.scope, `task.tools[${i}]`)),
+      budget,
+      ancestors: [],
+      chain: [],
+      openedAt: now,
+      expiresAt: now + budget.maxLifetimeMs,
+    };
   }
 
   /** A request for a provider or scope the task did not declare, or undefined when it is within. */
@@ -159,10 +205,12 @@ export class TaskUseCases {
    * tried once more.
    */
   async reserve(task: TaskRecord, leaseId: string, now: number): Promise<ReserveOutcome> {
-    const first = await this.#c.tasks.reserve(task.id, leaseId, now);
-    if (first.ok || first.refusal !== 'max_concurrent_leases') return first;
-    const pruned = await this.#pruneEnded(first.at.id, now);
-    return pruned === 0 ? first : this.#c.tasks.reserve(task.id, leaseId, now);
+    let outcome = await this.#c.tasks.reserve(task.id, leaseId, now);
+    if (!outcome.ok && outcome.refusal === 'max_concurrent_leases' && (await this.#pruneEnded(outcome.at.id, now)) > 0) {
+      outcome = await this.#c.tasks.reserve(task.id, leaseId, now);
+    }
+    this.remember(outcome.task, now);
+    return outcome;
   }
 
   /** The refusal of a reservation, as the error the caller gets. */
@@ -285,6 +333,7 @@ export class TaskUseCases {
   ): Promise<EndedTask> {
     const { tasks, clock, audit } = this.#c;
     const now = clock.now();
+    this.forget(taskId);
     const outcome = await tasks.end(taskId, { state: input.state, trigger: input.trigger, now, ...(input.reason === undefined ? {} : { reason: input.reason }) });
     if (outcome.outcome === 'not_found') return { task: undefined, leases: [], descendants: [] };
     const task = outcome.task;
@@ -304,6 +353,7 @@ export class TaskUseCases {
     const descendants = await this.#descendants(taskId);
     const verb = task.state === 'completed' ? 'was completed' : task.state === 'expired' ? 'expired' : 'was revoked';
     for (const id of descendants) {
+      this.forget(id);
       const child = await tasks.end(id, { state: 'revoked', trigger: 'parent_revoked', reason: `ancestor task ${quote(taskId)} ${verb}`, now });
       if (child.outcome === 'ended') {
         audit.append({ type: 'task', event: child.task.state, by: { ancestor: taskId }, task: taskRef(child.task), trigger: child.task.trigger, reason: child.task.reason });
@@ -333,7 +383,7 @@ export class TaskUseCases {
   #joinExisting(
     caller: Workload,
     task: TaskRecord,
-    declared: { purpose: string; attributes: Readonly<Record<string, string>>; tools: readonly { provider: string; scope: readonly string[] }[]; input: TaskInput },
+    declared: Declared,
     now: number,
   ): TaskRecord {
     if (task.owner !== caller.spiffeId) {

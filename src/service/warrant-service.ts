@@ -136,12 +136,14 @@ export class WarrantService {
     const ttlMs = this.#ttl(provider, input.ttlMs);
 
     const now = clock.now();
-    let task = await tasks.join(caller, input.task, now);
+    const policy = this.#d.policy();
+    // Unless a policy reads the task's counters, a task seen open here lately is joined without a read.
+    let task = await tasks.join(caller, input.task, now, { snapshot: !policy.readsTaskCounters });
     const taskId = task.id;
     const outside = tasks.outsideDeclaration(task, provider, scope);
     if (outside !== undefined) throw await tasks.deviate(caller, task, outside);
 
-    const decision = this.#d.policy().decide({
+    const decision = policy.decide({
       principal: { spiffeId: caller.spiffeId, trustDomain: caller.trustDomain, path: caller.path },
       action: 'issue',
       resource: { provider: provider.name, kind: provider.kind },
@@ -182,41 +184,29 @@ export class WarrantService {
 
     // The store picks where the lease lives (with its task, or where retries of this key look).
     const id = store.newLeaseId({ owner: caller.spiffeId, taskId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }, now);
-    // Counted against the task before anything is written. With an idempotency key a full budget
-    // may be this very request retried: the store answers that first.
-    const reserved = await tasks.reserve(task, id, now);
-    if (!reserved.ok && idempotencyKey === undefined) throw await this.#refusedByTask(caller, reserved, provider.name, scope, now);
-    if (reserved.ok) task = reserved.task;
-    let created;
-    try {
-      created = await store.createPending(
-        {
-          id,
-          owner: caller.spiffeId,
-          trustDomain: caller.trustDomain,
-          taskId,
-          provider: provider.name,
-          providerKind: provider.kind,
-          scope,
-          handle: provider.handleFor(id),
-          issuedAt: now,
-          expiresAt,
-          maxExpiresAt,
-          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-        },
-        idempotencyKey === undefined
-          ? undefined
-          : {
-              key: idempotencyKey,
-              requestDigest: requestDigest(taskId, provider.name, scope, input.ttlMs),
-              ttlMs: this.#d.options.idempotencyWindowMs,
-            },
-      );
-    } catch (err) {
-      if (reserved.ok) await tasks.release(taskId, id, true);
-      throw err;
-    }
-    if (created.outcome !== 'created' && reserved.ok) await tasks.release(taskId, id, true);
+    const created = await store.createPending(
+      {
+        id,
+        owner: caller.spiffeId,
+        trustDomain: caller.trustDomain,
+        taskId,
+        provider: provider.name,
+        providerKind: provider.kind,
+        scope,
+        handle: provider.handleFor(id),
+        issuedAt: now,
+        expiresAt,
+        maxExpiresAt,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      },
+      idempotencyKey === undefined
+        ? undefined
+        : {
+            key: idempotencyKey,
+            requestDigest: requestDigest(taskId, provider.name, scope, input.ttlMs),
+            ttlMs: this.#d.options.idempotencyWindowMs,
+          },
+    );
     if (created.outcome === 'conflict') {
       throw new WarrantError(
         'ERR_IDEMPOTENCY_CONFLICT',
@@ -224,10 +214,21 @@ export class WarrantService {
       );
     }
     if (created.outcome === 'existing') return { kind: 'issued', ...(await this.#redeliver(created.lease, provider, task.chain)) };
+
+    // Counted against the task (and its ancestors) only once the lease exists: a task that ends from
+    // here on finds the lease among its live ones and revokes it, and one that ended before refuses it.
+    let reserved: ReserveOutcome;
+    try {
+      reserved = await tasks.reserve(task, id, now);
+    } catch (err) {
+      await this.#unmade(id, 'its task could not count it');
+      throw err;
+    }
     if (!reserved.ok) {
-      await this.#abandon(id, 'the task refused it');
+      await this.#unmade(id, 'the task refused it');
       throw await this.#refusedByTask(caller, reserved, provider.name, scope, now);
     }
+    task = reserved.task;
     if (retryOf !== undefined) {
       // The retried request's lease has aged out of the idempotency window: its approval is spent.
       await tasks.release(taskId, id, true);
@@ -270,14 +271,14 @@ export class WarrantService {
       // The credential exists but its lease could not be confirmed: revoke it now if we can;
       // otherwise the reaper finds the pending lease and revokes it through its handle.
       await provider.revoke({ leaseId: id, handle: provider.handleFor(id), expiresAt: minted.expiresAt }).catch(() => undefined);
-      audit.append({ type: 'issue', outcome: 'activate_failed', workload: who(caller), lease: { id, provider: provider.name, task: taskId }, error: errorCode(err) });
-      throw err;
-    }
-    // The task (or an ancestor) may have ended while this was minted; its revocation may have missed the new lease.
-    const ended = await tasks.endedSince(taskId, clock.now());
-    if (ended !== undefined) {
-      const revoked = await this.#d.revoker.revoke(id, { trigger: ended.trigger ?? 'task_completed', reason: 'its task ended while it was issued' }).catch(() => lease);
-      audit.append({ type: 'issue', outcome: 'task_ended', workload: who(caller), lease: leaseRef(revoked), task: taskRef(ended) });
+      // Most often its task (or an ancestor) ended while it was minted, and revoked the lease.
+      const ended = await tasks.endedSince(taskId, clock.now()).catch(() => undefined);
+      const ref = { id, provider: provider.name, task: taskId };
+      if (ended === undefined) {
+        audit.append({ type: 'issue', outcome: 'activate_failed', workload: who(caller), lease: ref, error: errorCode(err) });
+        throw err;
+      }
+      audit.append({ type: 'issue', outcome: 'task_ended', workload: who(caller), lease: ref, task: taskRef(ended) });
       throw endedError(ended, clock.now());
     }
     audit.append({
@@ -629,6 +630,15 @@ export class WarrantService {
       throw asProviderError(err, provider.name);
     });
     return { lease, credential };
+  }
+
+  /**
+   * Undoes the pending lease of a request refused before anything was minted: removed outright, or,
+   * when retries of its idempotency key may look for it, revoked (so they learn it ended).
+   */
+  async #unmade(id: string, reason: string): Promise<void> {
+    const discarded = await this.#d.store.discardPending(id).catch(() => false);
+    if (!discarded) await this.#abandon(id, reason);
   }
 
   async #abandon(id: string, reason: string): Promise<void> {

@@ -21,6 +21,12 @@ import type { DelegateOutcome, Deviation, EndInput, EndOutcome, NewTask, OpenOut
  * budget of every ancestor, so delegating never multiplies what the root task may obtain.
  */
 export interface TaskStore {
+  /**
+   * How long a record is kept after its task ends or expires. A record read while its task was open
+   * therefore stands, with its id, owner and declaration, for at least this long after the read.
+   */
+  readonly retentionMs: number;
+
   /** Writes the task if no task has its id; otherwise returns the stored one, untouched. */
   open(task: NewTask): Promise<OpenOutcome>;
 

@@ -36,6 +36,10 @@ export class MemoryTaskStore implements TaskStore {
     this.#retentionMs = checkRetention(options.retentionMs);
   }
 
+  get retentionMs(): number {
+    return this.#retentionMs;
+  }
+
   async open(task: NewTask): Promise<OpenOutcome> {
     this.#check();
     this.#purge(task.openedAt);

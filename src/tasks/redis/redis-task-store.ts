@@ -51,6 +51,10 @@ export class RedisTaskStore implements TaskStore {
     registerTaskScripts(client);
   }
 
+  get retentionMs(): number {
+    return this.#retentionMs;
+  }
+
   get keys(): TaskKeys {
     return this.#keys;
   }
