@@ -1,10 +1,26 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 
 // Lease ids are ULIDs in lower case: 48 bits of milliseconds then 80 random bits, Crockford base32,
 // 26 characters. Time-sortable, safe in every provider's naming rules (letters and digits only) and
 // short enough that "w_" + id fits MySQL's 32-character user names.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const LEASE_ID_RE = /^[0-9abcdefghjkmnpqrstvwxyz]{26}$/;
+
+// Random bytes are drawn from the CSPRNG a few kilobytes at a time (as randomUUID does), not per id.
+const POOL_BYTES = 4096;
+const RANDOM_BYTES = 10;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+function randomPart(): Buffer {
+  if (poolOffset + RANDOM_BYTES > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const part = pool.subarray(poolOffset, poolOffset + RANDOM_BYTES);
+  poolOffset += RANDOM_BYTES;
+  return part;
+}
 
 export function newLeaseId(nowMs: number = Date.now()): string {
   let time = '';
@@ -13,7 +29,7 @@ export function newLeaseId(nowMs: number = Date.now()): string {
     time = ALPHABET[t % 32]! + time;
     t = Math.floor(t / 32);
   }
-  const rnd = randomBytes(10);
+  const rnd = randomPart();
   let bits = 0;
   let acc = 0;
   let random = '';
