@@ -19,6 +19,7 @@ import {
   prepareDevFiles,
 } from './dev-files.js';
 import { LEASES_HELP, cmdLeases } from './leases-command.js';
+import { ISSUE_HELP, cmdIssue } from './issue-command.js';
 import { credentialJson, leaseJson, leaseLines } from './present.js';
 import { REVOKE_HELP, cmdRevoke } from './revoke-command.js';
 import { APPROVALS_HELP, cmdApprovals } from './approvals-command.js';
@@ -41,8 +42,7 @@ Agents and people (connection: --dir DIR [--as agent|operator], or
   --jwt-svid TOKEN [--dir DIR | --server ADDR --bundle PEM]: TLS without a client
   certificate, the JWT-SVID as authorization: Bearer; a token on a command line is
   visible to other local users, so keep this for trying things out):
-  warrant issue --provider P --task T [--purpose TEXT] [--attr K=V]... [--scope S]...
-                [--ttl DURATION] [--idempotency-key K] [--json]
+${ISSUE_HELP}
   warrant renew LEASE [--increment DURATION] [--json]
   warrant complete TASK [--json]
   warrant lease show LEASE [--json]
@@ -162,50 +162,6 @@ async function cmdServe(args: string[]): Promise<void> {
   await serveUntilSignal(await startServer(config));
 }
 
-async function cmdIssue(args: string[]): Promise<void> {
-  const { values } = parse(args, {
-    ...CONNECTION_OPTIONS,
-    provider: { type: 'string' },
-    task: { type: 'string' },
-    purpose: { type: 'string', default: '' },
-    attr: { type: 'string', multiple: true, default: [] },
-    scope: { type: 'string', multiple: true, default: [] },
-    ttl: { type: 'string' },
-    'idempotency-key': { type: 'string', default: '' },
-    json: { type: 'boolean', default: false },
-  });
-  if (values.provider === undefined) throw new UsageError('issue needs --provider P');
-  if (values.task === undefined) throw new UsageError('issue needs --task T');
-  const attributes: Record<string, string> = {};
-  for (const a of values.attr) {
-    const eq = a.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--attr "${a}" must be KEY=VALUE`);
-    attributes[a.slice(0, eq)] = a.slice(eq + 1);
-  }
-  const ttl = duration(values.ttl, '--ttl');
-  // Several scopes may also be given space-separated in one --scope.
-  const scope = values.scope.flatMap((s) => s.split(/\s+/)).filter((s) => s !== '');
-  const client = connect(values as ConnectionFlags);
-  try {
-    const res = await client.issueTaskCredential({
-      task: { id: values.task, purpose: values.purpose, attributes, parent_id: '' },
-      provider: values.provider,
-      scope,
-      ...(ttl === undefined ? {} : { ttl: { seconds: String(Math.floor(ttl / 1000)), nanos: (ttl % 1000) * 1e6 } }),
-      idempotency_key: values['idempotency-key'],
-    });
-    const credential = credentialJson(res.credential);
-    const secret = credential?.['accessToken'] ?? credential?.['password'] ?? credential?.['secretAccessKey'];
-    print(
-      values.json,
-      { lease: leaseJson(res.lease), credential },
-      `${leaseLines(res.lease)}\n\ncredential  ${credential === null ? '(not delivered again for a retried request)' : String(credential['kind'])}\n${secret === undefined ? '' : String(secret)}`,
-    );
-  } finally {
-    client.close();
-  }
-}
-
 async function cmdRenew(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, { ...CONNECTION_OPTIONS, increment: { type: 'string' }, json: { type: 'boolean', default: false } });
   const [leaseId] = positionals;
@@ -280,7 +236,7 @@ export async function main(argv: string[]): Promise<number> {
         await cmdServe(args);
         break;
       case 'issue':
-        await cmdIssue(args);
+        process.exitCode = await cmdIssue(args);
         break;
       case 'renew':
         await cmdRenew(args);

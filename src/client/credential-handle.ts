@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { Approval, PendingApproval } from './approval-view.js';
+import { approvalRefusal, approvalTimeout, cancelledError } from './approval-wait.js';
 import { backoffDelay } from './backoff.js';
 import { ConflictError, InvalidArgumentError, WarrantClientError } from './errors.js';
 import { isEnding, type Credential, type Lease, type LeaseEvent, type Trigger } from './lease-view.js';
@@ -32,6 +34,23 @@ export interface CredentialRequest {
   readonly idempotencyKey?: string;
   /** Backoff between failed renewals (default 1s doubling up to 30s, never past the expiry). */
   readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * When policy requires a human approval first (a permit annotated @approval("required")), the
+   * handle waits for the decision (GetApproval with `wait`) and then issues with the approval.
+   */
+  readonly approval?: ApprovalOptions;
+}
+
+export interface ApprovalOptions {
+  /** The longest one wait for a decision lasts, in ms (default: until the approval expires at warrant). */
+  readonly timeoutMs?: number;
+  /**
+   * Told of every wait, the first issue's included: during the first issue the handle is not yet in
+   * the caller's hands, so its `approvalPending` event has no listener then.
+   */
+  readonly onPending?: (e: ApprovalPendingEvent) => void;
+  /** Aborting stops a wait of the first issue: client.credential() rejects with ERR_CANCELLED. */
+  readonly signal?: AbortSignal;
 }
 
 export interface IssueRequest {
@@ -40,6 +59,8 @@ export interface IssueRequest {
   readonly scope: readonly string[];
   readonly ttl: number | undefined;
   readonly idempotencyKey: string;
+  /** The approval granted for this exact request, when sending it again after the decision. */
+  readonly approvalId?: string;
 }
 
 export interface Grant {
@@ -47,9 +68,14 @@ export interface Grant {
   readonly credential: Credential | undefined;
 }
 
+/** A credential, or the approval policy requires before one. */
+export type IssueOutcome = Grant | { readonly pending: PendingApproval };
+
 /** What a handle needs from the client. */
 export interface HandleDeps {
-  issue(req: IssueRequest): Promise<Grant>;
+  issue(req: IssueRequest): Promise<IssueOutcome>;
+  /** Waits until the approval is decided or expires, `timeoutMs` passes (still pending), or `signal` aborts (ERR_CANCELLED). */
+  waitForApproval(approvalId: string, timeoutMs: number | undefined, signal: AbortSignal): Promise<Approval>;
   /** One attempt: the handle does its own backoff. */
   renew(leaseId: string, incrementMs: number | undefined): Promise<Grant>;
   revoke(leaseId: string, reason: string): Promise<Lease>;
@@ -84,6 +110,17 @@ export interface RetryInfo {
   readonly leaseId: string;
   readonly attempt: number;
   readonly retryInMs: number;
+  /**
+   * true: nothing is retried (retryInMs is 0). A re-issue met an approval that was denied
+   * (ERR_APPROVAL_DENIED), expired (ERR_APPROVAL_EXPIRED) or not decided within approval.timeoutMs
+   * (ERR_APPROVAL_TIMEOUT): the current lease runs out at its expiry (`expiring`, then `revoked`
+   * with trigger `expired`) and the handle asks no more.
+   */
+  readonly final?: boolean;
+}
+export interface ApprovalPendingEvent extends PendingApproval {
+  /** false: for the first issue; true: for a re-issue (the current lease stays in use meanwhile). */
+  readonly reissue: boolean;
 }
 
 export interface CredentialHandleEvents {
@@ -92,6 +129,8 @@ export interface CredentialHandleEvents {
   expiring: [ExpiringEvent];
   revoked: [RevokedEvent];
   error: [WarrantClientError, RetryInfo];
+  /** Policy requires a human approval before the credential is (re-)issued: the handle waits for it. */
+  approvalPending: [ApprovalPendingEvent];
   closed: [];
 }
 
@@ -121,14 +160,23 @@ export function checkRequest(req: CredentialRequest): void {
   if (req.jitter !== undefined && !(req.jitter >= 0 && req.jitter < 1)) bad('jitter must be a fraction from 0 up to 1');
   if (req.retry?.initialMs !== undefined && !(req.retry.initialMs > 0)) bad('retry.initialMs must be positive');
   if (req.retry?.maxMs !== undefined && !(req.retry.maxMs > 0)) bad('retry.maxMs must be positive');
+  const wait = req.approval?.timeoutMs;
+  if (wait !== undefined && !(Number.isFinite(wait) && wait >= 0)) bad('approval.timeoutMs must be a number of milliseconds');
+}
+
+/** An approval that will not let this request through: a person said no, or did not answer in time. */
+function approvalFinal(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === 'ERR_APPROVAL_DENIED' || code === 'ERR_APPROVAL_EXPIRED' || code === 'ERR_APPROVAL_TIMEOUT';
 }
 
 /**
  * One credential kept alive in the background: renewed at `renewAt` of its remaining time (with
  * jitter), retried with backoff when renewal fails, re-issued at its max TTL when asked to, and
- * revoked by close(). Events: renewed, reissued, expiring, revoked (with warrant's trigger), error
- * (only emitted when someone listens: an unobserved renewal failure must not crash the process),
- * closed.
+ * revoked by close(). When policy requires a human approval first, it waits for the decision and
+ * issues with it. Events: renewed, reissued, expiring, revoked (with warrant's trigger),
+ * approvalPending, error (only emitted when someone listens: an unobserved renewal failure must not
+ * crash the process), closed.
  */
 export class CredentialHandle extends EventEmitter<CredentialHandleEvents> {
   readonly #deps: HandleDeps;
@@ -138,6 +186,13 @@ export class CredentialHandle extends EventEmitter<CredentialHandleEvents> {
   readonly #reissue: boolean;
   readonly #retryInitialMs: number;
   readonly #retryMaxMs: number;
+  readonly #approval: ApprovalOptions;
+  /** Aborted by close() and when the handle ends: stops a wait for an approval. */
+  readonly #stopWaiting = new AbortController();
+  #pending: PendingApproval | undefined;
+  #reissueInFlight = false;
+  /** A re-issue's approval was denied, expired or not decided in time: no more automatic re-issues. */
+  #reissueRefused = false;
   #lease!: Lease;
   #credential: Credential | undefined;
   #state: HandleState = 'active';
@@ -166,6 +221,7 @@ export class CredentialHandle extends EventEmitter<CredentialHandleEvents> {
     this.#reissue = req.reissue ?? false;
     this.#retryInitialMs = req.retry?.initialMs ?? 1000;
     this.#retryMaxMs = req.retry?.maxMs ?? 30_000;
+    this.#approval = req.approval ?? {};
   }
 
   /** Watches the task, then issues. Rejects with the issue's typed error. */
@@ -174,7 +230,8 @@ export class CredentialHandle extends EventEmitter<CredentialHandleEvents> {
     // Subscribing first means the watch is in place before the lease exists.
     this.#unsubscribe = this.#deps.subscribe(this.#req.task.id, sub);
     try {
-      const grant = await this.#deps.issue(this.#req);
+      const signal = this.#approval.signal === undefined ? this.#stopWaiting.signal : AbortSignal.any([this.#stopWaiting.signal, this.#approval.signal]);
+      const grant = await this.#issueApproved(this.#req, false, signal);
       if (grant.credential === undefined) {
         // A retried key whose first reply was lost: the credential cannot be delivered again.
         await this.#deps.revoke(grant.lease.id, 'credential could not be delivered again').catch(() => undefined);
@@ -212,6 +269,10 @@ export class CredentialHandle extends EventEmitter<CredentialHandleEvents> {
   get provider(): string {
     return this.#req.provider;
   }
+  /** While the handle waits for a human to approve an issue or re-issue: which approval, until when. */
+  get awaitingApproval(): PendingApproval | undefined {
+    return this.#pending;
+  }
   /** While renewals fail: how many in a row, the last error, and when the next attempt is due. */
   get retrying(): { readonly failures: number; readonly lastError: WarrantClientError; readonly nextAttemptAt: number | undefined } | undefined {
     return this.#failures === 0 || this.#lastError === undefined ? undefined : { failures: this.#failures, lastError: this.#lastError, nextAttemptAt: this.#nextAttemptAt };
@@ -229,6 +290,7 @@ export class CredentialHandle extends EventEmitter<CredentialHandleEvents> {
   async #close(reason: string, revoke: boolean): Promise<void> {
     this.#state = 'closed';
     this.#clearTimer();
+    this.#stopWaiting.abort();
     // A renewal or re-issue in flight finishes first, so nothing it mints escapes the revocation.
     await this.#op?.catch(() => undefined);
     this.#unsubscribe?.();
@@ -290,7 +352,7 @@ export class CredentialHandle extends EventEmitter<CredentialHandleEvents> {
     const delay = Math.min(remaining * this.#renewAt * spread, remaining - RETRY_MARGIN_MS);
     const atMax = this.#atMax || this.#lease.expiresAt >= this.#lease.maxExpiresAt;
     if (!atMax) this.#at(delay, () => this.#renew());
-    else if (this.#reissue) this.#at(delay, () => this.#reissueNow());
+    else if (this.#reissue && !this.#reissueRefused) this.#at(delay, () => this.#reissueNow());
     else {
       this.#at(delay, () => {
         this.#expiring('max_ttl');
@@ -328,15 +390,54 @@ export class CredentialHandle extends EventEmitter<CredentialHandleEvents> {
     this.#plan();
   }
 
+  /** Issues; when policy holds the request for a human, waits for the decision and issues with it. */
+  async #issueApproved(req: IssueRequest, reissue: boolean, signal: AbortSignal): Promise<Grant> {
+    let out = await this.#deps.issue(req);
+    while ('pending' in out) {
+      const pending = out.pending;
+      this.#pending = pending;
+      try {
+        const event: ApprovalPendingEvent = { ...pending, reissue };
+        this.emit('approvalPending', event);
+        this.#approval.onPending?.(event);
+        const started = Date.now();
+        const approval = await this.#deps.waitForApproval(pending.approvalId, this.#approval.timeoutMs, signal);
+        if (signal.aborted) throw cancelledError();
+        const refusal = approvalRefusal(approval);
+        if (refusal !== undefined) throw refusal;
+        if (approval.state === 'pending') throw approvalTimeout(approval, Date.now() - started);
+        // The same request again, with the approval (and the same idempotency key).
+        out = await this.#deps.issue({ ...req, approvalId: pending.approvalId });
+      } finally {
+        this.#pending = undefined;
+      }
+    }
+    return out;
+  }
+
   async #reissueNow(): Promise<void> {
+    if (this.#reissueInFlight) return;
+    this.#reissueInFlight = true;
+    try {
+      await this.#reissueOnce();
+    } finally {
+      this.#reissueInFlight = false;
+    }
+  }
+
+  async #reissueOnce(): Promise<void> {
     const previous = this.#lease;
     this.#state = 'reissuing';
     this.#reissueKey ??= newKey();
     let grant: Grant;
     try {
-      grant = await this.#deps.issue({ ...this.#req, idempotencyKey: this.#reissueKey });
+      grant = await this.#issueApproved({ ...this.#req, idempotencyKey: this.#reissueKey }, true, this.#stopWaiting.signal);
     } catch (err) {
       if (!this.#live()) return;
+      if (approvalFinal(err)) {
+        this.#reissueRefusedBy(err as WarrantClientError, previous);
+        return;
+      }
       if (!this.#endedIds.has(previous.id) && Date.now() >= previous.expiresAt) {
         this.#ended({ ...previous, state: 'expired', trigger: 'expired' }, 'ran out while a new credential could not be issued', true);
       }
@@ -366,6 +467,29 @@ export class CredentialHandle extends EventEmitter<CredentialHandleEvents> {
     this.#recovered();
     this.emit('reissued', { lease: grant.lease, credential: grant.credential, previous });
     this.#plan();
+  }
+
+  /** A person said no to the re-issue (or did not answer in time): the current lease runs out, nothing more is asked. */
+  #reissueRefusedBy(err: WarrantClientError, previous: Lease): void {
+    this.#reissueRefused = true;
+    this.#reissueKey = undefined;
+    if (this.listenerCount('error') > 0) this.emit('error', err, { leaseId: previous.id, attempt: this.#failures + 1, retryInMs: 0, final: true });
+    if (this.#endedIds.has(previous.id)) {
+      // It already ran out while the handle waited: nothing is left to keep alive.
+      this.#clearTimer();
+      this.#state = 'expired';
+      this.#stopWaiting.abort();
+      if (this.#retired.size === 0) {
+        this.#unsubscribe?.();
+        this.#unsubscribe = undefined;
+      }
+    } else if (Date.now() >= previous.expiresAt) {
+      this.#expireLocally(`ran out while waiting for approval: ${err.message}`);
+    } else {
+      this.#state = 'active';
+      this.#atMax = true;
+      this.#plan();
+    }
   }
 
   #failed(err: WarrantClientError, again: () => Promise<void>): void {
@@ -457,11 +581,16 @@ export class CredentialHandle extends EventEmitter<CredentialHandleEvents> {
     }
     this.emit('revoked', { lease, trigger: lease.trigger, reason });
     if (keepState) return;
-    if (expired && this.#reissue) {
+    if (expired && this.#reissue && !this.#reissueRefused) {
       this.#state = 'reissuing';
       this.#failures = 0;
-      this.#run(() => this.#reissueNow());
-    } else if (this.#retired.size === 0) {
+      // A re-issue already in flight (waiting for an approval, say) carries on.
+      if (!this.#reissueInFlight) this.#run(() => this.#reissueNow());
+      return;
+    }
+    // Ended for good: a wait for an approval is of no use any more.
+    this.#stopWaiting.abort();
+    if (this.#retired.size === 0) {
       this.#unsubscribe?.();
       this.#unsubscribe = undefined;
     }

@@ -23,6 +23,8 @@ export {
 } from './warrant-client.js';
 export {
   CredentialHandle,
+  type ApprovalOptions,
+  type ApprovalPendingEvent,
   type CredentialHandleEvents,
   type CredentialRequest,
   type ExpiringEvent,
@@ -48,6 +50,8 @@ export {
   type OAuthTokenCredential,
   type Trigger,
 } from './lease-view.js';
+export { approvalFromPb, pendingApprovalFromPb, type Approval, type ApprovalState, type PendingApproval } from './approval-view.js';
+export { approvalRefusal, approvalTimeout, type ApprovalWaitOptions } from './approval-wait.js';
 export { StaticSvidSource, type SvidSource, type X509Material } from './svid-source.js';
 export { FileSvidSource, SvidSourceError, type SvidFiles } from './file-svid-source.js';
 export { WorkloadApiSvidSource, type WorkloadApiSourceOptions } from './workload-api-svid-source.js';

@@ -22,9 +22,12 @@ import type { ListApprovalsResponse__Output } from '../gen/warrant/v1/ListApprov
 import type { OpenTaskResponse__Output } from '../gen/warrant/v1/OpenTaskResponse.js';
 import type { RevokeTaskResponse__Output } from '../gen/warrant/v1/RevokeTaskResponse.js';
 import type { Task } from '../gen/warrant/v1/Task.js';
-import { backoffDelay, sleep } from './backoff.js';
+import type { Approval__Output } from '../gen/warrant/v1/Approval.js';
+import { approvalFromPb, pendingApprovalFromPb } from './approval-view.js';
+import { cancelledError, waitForDecision, type ApprovalWaitOptions } from './approval-wait.js';
+import { aborted, backoffDelay, sleep } from './backoff.js';
 import { ChannelSet, type ChannelAuth, type Generation, type Stubs } from './channels.js';
-import { CredentialHandle, type CredentialRequest, type Grant, type HandleDeps, type IssueRequest } from './credential-handle.js';
+import { CredentialHandle, type CredentialRequest, type Grant, type HandleDeps, type IssueOutcome, type IssueRequest } from './credential-handle.js';
 import { UnavailableError, WarrantClientError, fromServiceError } from './errors.js';
 import { FileSvidSource } from './file-svid-source.js';
 import { credentialFromPb, leaseEventFromPb, leaseFromPb, type LeaseEvent } from './lease-view.js';
@@ -80,6 +83,8 @@ export interface CallOptions {
   readonly timeoutMs?: number;
   /** false: one attempt, even where a retry would be safe. */
   readonly retry?: boolean;
+  /** Aborting cancels the call (and its retries): it rejects with ERR_CANCELLED. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RotatedEvent {
@@ -133,6 +138,8 @@ export class WarrantClient extends EventEmitter<WarrantClientEvents> {
   readonly #ready: Promise<ChannelSet>;
   #channels: ChannelSet | undefined;
   #closed = false;
+  /** Aborted by close(): stops waits for approvals. */
+  readonly #closing = new AbortController();
   readonly #watches = new Map<string, TaskWatch>();
   readonly #calls: Record<string, number> = {};
   readonly #streams: Record<string, number> = {};
@@ -347,6 +354,27 @@ export class WarrantClient extends EventEmitter<WarrantClientEvents> {
     return this.#unary('GetApproval', (s, r, md, o, cb) => s.credentials.GetApproval(r, md, o, cb), req, 'safe', timeout);
   }
 
+  /**
+   * Waits for a decision on one of this workload's approvals: GetApproval with `wait`, asked again
+   * (the server caps one wait) until the approval is no longer pending, `timeoutMs` passes (it then
+   * resolves with the approval still pending) or `signal` aborts. Outages meanwhile are waited out.
+   * close() ends the wait with ERR_CLIENT_CLOSED.
+   */
+  async waitForApproval(approvalId: string, options: ApprovalWaitOptions = {}): Promise<Approval__Output> {
+    if (this.#closed) throw CLOSED();
+    const signal = options.signal === undefined ? this.#closing.signal : AbortSignal.any([options.signal, this.#closing.signal]);
+    try {
+      return await waitForDecision(async (waitSeconds, s) => {
+        const res = await this.getApproval(approvalId, waitSeconds === 0 ? undefined : waitSeconds, s === undefined ? undefined : { signal: s });
+        if (res.approval === null) throw new WarrantClientError('the server replied without an approval', grpc.status.INTERNAL, 'ERR_INTERNAL', undefined);
+        return res.approval;
+      }, { ...options, signal });
+    } catch (err) {
+      if (this.#closed) throw CLOSED();
+      throw err;
+    }
+  }
+
   listApprovals(req: ListApprovalsRequest, options?: CallOptions): Promise<ListApprovalsResponse__Output> {
     return this.#unary('ListApprovals', (s, r, md, o, cb) => s.admin.ListApprovals(r, md, o, cb), req, 'safe', options);
   }
@@ -398,6 +426,7 @@ export class WarrantClient extends EventEmitter<WarrantClientEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     for (const w of [...this.#watches.values()]) w.close();
     for (const u of this.#unsubscribe) u();
     if (this.#ownsSource) this.#source.close();
@@ -424,18 +453,35 @@ export class WarrantClient extends EventEmitter<WarrantClientEvents> {
 
   async #unary<Req, Res>(method: string, fn: Unary<Req, Res>, req: Req, retry: 'never' | 'safe' | 'issue', options: CallOptions | undefined): Promise<Res> {
     if (this.#closed) throw CLOSED();
+    const signal = options?.signal;
+    if (aborted(signal)) throw cancelledError();
     const channels = await this.#ready;
     const deadline = Date.now() + (options?.timeoutMs ?? this.#timeoutMs);
     const maxAttempts = retry === 'never' || options?.retry === false ? 1 : this.#maxAttempts;
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw CLOSED();
+      if (aborted(signal)) throw cancelledError();
       let gen: Generation | undefined = channels.acquire();
       this.#count(this.#calls, method);
       try {
         return await new Promise<Res>((resolve, reject) => {
-          fn(gen!.stubs, req, new grpc.Metadata(), { deadline }, (err, res) => (err ? reject(fromServiceError(err)) : resolve(res!)));
+          let cancel: (() => void) | undefined;
+          const call = fn(gen!.stubs, req, new grpc.Metadata(), { deadline }, (err, res) => {
+            if (cancel !== undefined) signal?.removeEventListener('abort', cancel);
+            if (err) reject(fromServiceError(err));
+            else resolve(res!);
+          });
+          if (signal !== undefined) {
+            cancel = () => call.cancel();
+            signal.addEventListener('abort', cancel, { once: true });
+          }
         });
       } catch (err) {
+        if (aborted(signal)) {
+          channels.release(gen);
+          gen = undefined;
+          throw this.#closed ? CLOSED() : cancelledError();
+        }
         const e = toClientError(err);
         channels.release(gen);
         gen = undefined;
@@ -444,7 +490,7 @@ export class WarrantClient extends EventEmitter<WarrantClientEvents> {
         const retryable = e.grpcCode === grpc.status.UNAVAILABLE || (retry === 'issue' && e.grpcCode === grpc.status.ABORTED);
         const wait = backoffDelay(attempt, this.#retryInitialMs, this.#retryMaxMs);
         if (!retryable || attempt >= maxAttempts || Date.now() + wait >= deadline) throw e;
-        await sleep(wait);
+        await sleep(wait, signal);
       } finally {
         if (gen !== undefined) channels.release(gen);
       }
@@ -501,18 +547,21 @@ export class WarrantClient extends EventEmitter<WarrantClientEvents> {
       return { lease: leaseFromPb(res.lease), credential: credentialFromPb(res.credential) };
     };
     return {
-      issue: async (r: IssueRequest) => {
+      issue: async (r: IssueRequest): Promise<IssueOutcome> => {
         const ttl = r.ttl;
-        return grant(
-          await this.issueTaskCredential({
-            task: { id: r.task.id, purpose: r.task.purpose ?? '', attributes: { ...(r.task.attributes ?? {}) }, parent_id: r.task.parentId ?? '' },
-            provider: r.provider,
-            scope: [...r.scope],
-            ...(ttl === undefined ? {} : { ttl: { seconds: String(Math.floor(ttl / 1000)), nanos: Math.round(ttl % 1000) * 1e6 } }),
-            idempotency_key: r.idempotencyKey,
-          }),
-        );
+        const res = await this.issueTaskCredential({
+          task: { id: r.task.id, purpose: r.task.purpose ?? '', attributes: { ...(r.task.attributes ?? {}) }, parent_id: r.task.parentId ?? '' },
+          provider: r.provider,
+          scope: [...r.scope],
+          ...(ttl === undefined ? {} : { ttl: { seconds: String(Math.floor(ttl / 1000)), nanos: Math.round(ttl % 1000) * 1e6 } }),
+          idempotency_key: r.idempotencyKey,
+          approval_id: r.approvalId ?? '',
+        });
+        if (res.pending_approval !== null) return { pending: pendingApprovalFromPb(res.pending_approval) };
+        return grant(res);
       },
+      waitForApproval: async (approvalId, timeoutMs, signal) =>
+        approvalFromPb(await this.waitForApproval(approvalId, { signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) })),
       renew: async (leaseId, incrementMs) => grant(await this.renewLease(leaseId, incrementMs === undefined ? undefined : incrementMs / 1000, { retry: false })),
       revoke: async (leaseId, reason) => {
         const res = await this.revokeLease(leaseId, reason);

@@ -1,8 +1,8 @@
 // The handle's rules with a scripted warrant: what it does when renewals fail, when a lease runs out
 // while warrant is away, and when close() meets a re-issue in flight.
 import { describe, expect, it } from 'vitest';
-import { CredentialHandle, UnavailableError, type Credential, type Lease } from '../../src/client/index.js';
-import type { Grant, HandleDeps, IssueRequest } from '../../src/client/credential-handle.js';
+import { CredentialHandle, UnavailableError, WarrantClientError, type Approval, type Credential, type Lease } from '../../src/client/index.js';
+import type { Grant, HandleDeps, IssueOutcome, IssueRequest } from '../../src/client/credential-handle.js';
 import type { TaskSubscriber } from '../../src/client/task-watch.js';
 
 const unavailable = () => new UnavailableError('warrant is unreachable', 14, undefined, undefined);
@@ -24,13 +24,28 @@ class FakeWarrant implements HandleDeps {
   ttl = 400;
   max = 3_600_000;
   holdIssue: Promise<void> | undefined;
+  /** How many of the next issues (without an approval id) answer with a pending approval. */
+  pendingNext = 0;
+  /** Decides the approval being waited for. */
+  decide: ((state: Approval['state']) => void) | undefined;
 
-  async issue(req: IssueRequest): Promise<Grant> {
+  async issue(req: IssueRequest): Promise<IssueOutcome> {
     this.issued.push(req);
     await this.holdIssue;
     if (this.issueFails) throw unavailable();
+    if (this.pendingNext > 0 && req.approvalId === undefined) {
+      this.pendingNext--;
+      return { pending: { approvalId: `approval-${++this.#n}`, expiresAt: Date.now() + 60_000, policies: ['needs-approval'] } };
+    }
     const id = `lease-${++this.#n}`;
     return { lease: lease(id, this.ttl, this.max), credential: token(`tok-${id}`) };
+  }
+  waitForApproval(approvalId: string, _timeoutMs: number | undefined, signal: AbortSignal): Promise<Approval> {
+    return new Promise((resolve, reject) => {
+      this.decide = (state) =>
+        resolve({ id: approvalId, state, requester: 'spiffe://t/a', taskId: 't-1', provider: 'p', scope: [], policies: ['needs-approval'], createdAt: 0, expiresAt: Date.now() + 60_000 });
+      signal.addEventListener('abort', () => reject(new WarrantClientError('waiting was cancelled', 1, 'ERR_CANCELLED', undefined)), { once: true });
+    });
   }
   async renew(leaseId: string): Promise<Grant> {
     if (this.renewFails) throw unavailable();
@@ -49,7 +64,7 @@ class FakeWarrant implements HandleDeps {
   }
 }
 
-function next(h: CredentialHandle, event: 'renewed' | 'reissued' | 'revoked' | 'expiring' | 'error'): Promise<unknown[]> {
+function next(h: CredentialHandle, event: 'renewed' | 'reissued' | 'revoked' | 'expiring' | 'error' | 'approvalPending'): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no ${event}`)), 10_000);
     h.once(event, (...args: unknown[]) => {
@@ -149,5 +164,45 @@ describe('CredentialHandle', () => {
     expect([e.trigger, e.reason, h.state]).toEqual(['deviation', 'unusual volume', 'revoked']);
     await h.close();
     expect(w.revoked).toEqual([]);
+  });
+
+  it('a lease that runs out while its re-issue waits for approval is reported once; that one re-issue carries on', async () => {
+    const w = new FakeWarrant();
+    w.ttl = 300;
+    w.max = 300;
+    const h = await new CredentialHandle(w, { provider: 'p', task: 't-1', ttl: 1000, reissue: true }).start();
+    w.pendingNext = 1;
+    const [pending] = (await next(h, 'approvalPending')) as [{ approvalId: string; reissue: boolean }];
+    expect(pending.reissue).toBe(true);
+    expect(h.awaitingApproval?.approvalId).toBe(pending.approvalId);
+    const revoked = next(h, 'revoked');
+    w.subscribers[0]!.onEvent({ type: 'expired', lease: { ...h.lease, state: 'expired', trigger: 'expired' }, at: Date.now() });
+    expect(((await revoked) as [{ trigger: string }])[0].trigger).toBe('expired');
+    expect(h.state).toBe('reissuing');
+    // Still the one re-issue, waiting: no second request went out.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(w.issued).toHaveLength(2);
+    const reissued = next(h, 'reissued');
+    w.decide!('approved');
+    const [e] = (await reissued) as [{ lease: Lease; previous: Lease }];
+    expect(e.previous.id).toBe('lease-1');
+    expect(w.issued[2]).toMatchObject({ approvalId: pending.approvalId, idempotencyKey: w.issued[1]!.idempotencyKey });
+    expect(h.state).toBe('active');
+    await h.close();
+    expect(w.revoked).toEqual([e.lease.id]);
+  });
+
+  it('close() while a re-issue waits for approval returns without waiting for the decision', async () => {
+    const w = new FakeWarrant();
+    w.ttl = 300;
+    w.max = 300;
+    const h = await new CredentialHandle(w, { provider: 'p', task: 't-1', ttl: 1000, reissue: true }).start();
+    w.pendingNext = 1;
+    await next(h, 'approvalPending');
+    await h.close();
+    expect(h.state).toBe('closed');
+    expect(h.awaitingApproval).toBeUndefined();
+    expect(w.revoked).toEqual(['lease-1']);
+    expect(w.issued).toHaveLength(2);
   });
 });
