@@ -356,3 +356,78 @@ describe('warrant agent while warrant is unavailable (Redis store)', () => {
     }
   }, 90_000);
 });
+
+describe('warrant agent behind an approval gate', () => {
+  const POLICY = `
+@id("agents-read")
+permit (principal, action == Action::"issue", resource == Provider::"orders-api")
+when { principal.path like "/agents/*" && context.scope.contains("orders:read") };
+
+@id("writes-need-approval")
+@approval("required")
+permit (principal, action == Action::"issue", resource == Provider::"orders-api")
+when { principal.path like "/agents/*" && context.scope.contains("orders:write") };
+
+@id("operators-approve")
+permit (principal, action == Action::"admin.approve", resource)
+when { principal.path like "/operators/*" };
+`;
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ policy: POLICY, tasks: { approvals: { maxWait: '1s' } } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function pendingApproval(agent: Agent): Promise<string> {
+    return eventually(async () => /"approvalId":"([^"]+)"[^\n]*waiting for a human approval/.exec(agent.output())?.[1], 20_000);
+  }
+
+  it('says which approval it waits for, and writes the credential once an operator approves', async () => {
+    const agent = await startAgent(h, 'approve', () => ({
+      task: { id: `gated-${runId}`, purpose: 'write the weekly report' },
+      credentials: { writer: { provider: 'orders-api', scope: ['orders:write'], ttl: '10m', sinks: [{ file: 'out/writer.token', format: 'token' }] } },
+    }));
+    try {
+      const approvalId = await pendingApproval(agent);
+      expect(agent.output()).toContain(`warrant approvals approve ${approvalId}`);
+      expect(existsSync(join(agent.dir, 'out/writer.token'))).toBe(false);
+      const operator = await h.client(OPERATOR_ID);
+      await operator.decideApproval(approvalId, 'approve', 'weekly report');
+      operator.close();
+      await ready(agent);
+      expect(decodeJwt(readFileSync(join(agent.dir, 'out/writer.token'), 'utf8')).scope).toBe('orders:write');
+    } finally {
+      await stop(agent.child, 'SIGKILL');
+      rmSync(agent.dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('stops asking once an approver denies it', async () => {
+    const task = `denied-${runId}`;
+    const agent = await startAgent(h, 'deny', () => ({
+      task: { id: task, purpose: 'write the weekly report' },
+      renewal: { retryInitial: '100ms', retryMax: '200ms' },
+      credentials: { writer: { provider: 'orders-api', scope: ['orders:write'], ttl: '10m', sinks: [{ file: 'out/writer.token', format: 'token' }] } },
+    }));
+    try {
+      const approvalId = await pendingApproval(agent);
+      const operator = await h.client(OPERATOR_ID);
+      await operator.decideApproval(approvalId, 'deny', 'not this week');
+      await eventually(async () => (agent.output().includes('not asking again') ? true : undefined), 20_000);
+      expect(agent.output()).toContain('not this week');
+      // Well past several retry intervals: no second request reached a person.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const listed = await operator.listApprovals({ task_id: task, states: ['APPROVAL_STATE_PENDING', 'APPROVAL_STATE_DENIED', 'APPROVAL_STATE_APPROVED'] });
+      operator.close();
+      expect(listed.approvals.map((a) => a.id)).toEqual([approvalId]);
+      expect((await api(agent.socket, 'GET', '/readyz')).status).toBe(503);
+      expect(existsSync(join(agent.dir, 'out/writer.token'))).toBe(false);
+    } finally {
+      await stop(agent.child, 'SIGKILL');
+      rmSync(agent.dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

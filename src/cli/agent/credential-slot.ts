@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { WarrantClientError, type CredentialHandle, type Lease, type TaskSpec, type Trigger, type WarrantClient } from '../../client/index.js';
+import { WarrantClientError, type CredentialHandle, type Lease, type PendingApproval, type TaskSpec, type Trigger, type WarrantClient } from '../../client/index.js';
 import type { AgentConfig, SinkConfig } from './agent-config.js';
 import { RenderError, renderCredential } from './credential-files.js';
 import { removeFile, runCommand, writeFileAtomic, type SinkEvent } from './sinks.js';
@@ -130,6 +130,13 @@ export class CredentialSlot {
         return;
       } catch (err) {
         if (this.#stopped) return;
+        if (err instanceof WarrantClientError && err.code === 'ERR_APPROVAL_DENIED') {
+          // A person said no: asking again on a timer would only ask them again.
+          this.#lastError = errorRef(err);
+          this.#state = 'stopped';
+          log.error({ name: this.name, provider: this.spec.provider, err: this.#lastError }, 'the credential was denied by an approver; not asking again');
+          return;
+        }
         const wait = Math.min(renewal.retryMax, renewal.retryInitial * 2 ** Math.min(attempt - 1, 20)) * (0.5 + Math.random() / 2);
         this.#lastError = errorRef(err);
         this.#state = 'retrying';
@@ -158,6 +165,14 @@ export class CredentialSlot {
       jitter: renewal.jitter,
       reissue: true,
       retry: { initialMs: renewal.retryInitial, maxMs: renewal.retryMax },
+      // The wait itself is the handle's; the sidecar says what it waits for.
+      approval: {
+        onPending: (p: PendingApproval) =>
+          this.#ctx.log.warn(
+            { name: this.name, provider: this.spec.provider, approvalId: p.approvalId, policies: p.policies, expiresAt: iso(p.expiresAt) },
+            `waiting for a human approval: an operator runs \`warrant approvals approve ${p.approvalId}\``,
+          ),
+      },
     };
   }
 
@@ -181,9 +196,19 @@ export class CredentialSlot {
       log.info({ name: this.name, leaseId: e.lease.id, previousLeaseId: e.previous.id, expiresAt: iso(e.lease.expiresAt) }, 'credential issued again');
       this.#deliver('reissued');
     });
+    h.on('approvalPending', (p) => {
+      log.warn(
+        { name: this.name, leaseId: h.lease.id, approvalId: p.approvalId, policies: p.policies, expiresAt: iso(p.expiresAt) },
+        `waiting for a human approval to issue the credential again: an operator runs \`warrant approvals approve ${p.approvalId}\``,
+      );
+    });
     h.on('error', (err, info) => {
-      this.#state = h.state === 'reissuing' ? 'reissuing' : 'retrying';
       this.#lastError = errorRef(err);
+      if (info.final === true) {
+        log.error({ name: this.name, leaseId: info.leaseId, err: this.#lastError }, 'cannot issue the credential again; the current lease runs out');
+        return;
+      }
+      this.#state = h.state === 'reissuing' ? 'reissuing' : 'retrying';
       log.warn({ name: this.name, leaseId: info.leaseId, attempt: info.attempt, retryInMs: info.retryInMs, err: this.#lastError }, h.state === 'reissuing' ? 'cannot issue the credential again; retrying' : 'lease renewal failed; retrying');
     });
     h.on('expiring', (e) => {
