@@ -7,6 +7,7 @@ import {
   statefulIsAuthorized,
   type AuthorizationAnswer,
   type CedarValueJson,
+  type Response,
   type DetailedError,
   type EntityJson,
   type TypeAndId,
@@ -27,7 +28,14 @@ import { GroupMatcher } from './groups.js';
 import { PolicyLoadError } from './load-error.js';
 import { LruCache } from './lru-cache.js';
 import { compilePolicySet, type PolicyEntry, type PolicyFile, type SchemaFile } from './policy-set.js';
-import { FULL_SHAPE, headMatches, shapeOf, type ContextField, type RequestShape, type TaskAttribute } from './slices.js';
+import {
+  FULL_SHAPE,
+  headAdmits,
+  headMatches,
+  readsOnlyPrincipal,
+  shapeOf,
+  type RequestShape,
+} from './slices.js';
 import { WARRANT_SCHEMA } from './schema.js';
 
 const DEFAULT_CACHE_SIZE = 10_000;
@@ -38,11 +46,41 @@ const VERSION_LENGTH = 16;
 const MINUTE_MS = 60_000;
 const ACTIONS: ReadonlySet<string> = new Set(POLICY_ACTIONS);
 
-/** The policies one (action, provider) pair can meet; undefined when there are none. */
-interface Slice {
-  readonly policySetId: string | undefined;
+/** Some policies prepared in Cedar under one name, and what they can read. */
+interface Part {
+  readonly policySetId: string;
   readonly shape: RequestShape;
+  /** The principal entity of the last call on this part, reused while the same workload asks. */
+  last: { spiffeId: string; trustDomain: string; path: string; entity: EntityJson } | undefined;
 }
+
+/** The policies one request can meet (see slices.ts), in up to two parts; neither: none can apply. */
+interface Slice {
+  /** Policies that read only the principal, the action and the resource: answered once per (principal, resource). */
+  readonly principalPart: Part | undefined;
+  /** Every other policy that can apply: asked on every fresh decision. */
+  readonly requestPart: Part | undefined;
+  /** Both parts as one set, asked while the principal part's answer is not known; else undefined. */
+  readonly whole: Part | undefined;
+  /** The ids of the principal part's policies. */
+  readonly principalIds: ReadonlySet<string>;
+}
+
+/** What the engine knows of one workload: its groups, and which principal-constrained heads admit it. */
+interface PrincipalFacts {
+  readonly parents: readonly TypeAndId[];
+  /** The groups some head names that it is in. */
+  readonly headGroups: ReadonlySet<string>;
+  /** Its SPIFFE ID when some head names it. */
+  readonly headWorkload: string | undefined;
+  /** Tells apart workloads that different heads admit; '' when no head constrains the principal. */
+  readonly sliceKey: string;
+}
+
+const NO_POLICY: Response = Object.freeze({ decision: 'deny', diagnostics: { reason: [], errors: [] } }) as Response;
+/** Slices narrowed to a principal's groups are prepared while fewer policies than this are (about 3.5 KB each in Cedar). */
+const NARROWED_POLICY_BUDGET = 20_000;
+const COARSE_SLICE = '*';
 /** Task counters change with every credential: they reach the cache key only when a policy can read them. */
 const COUNTER_NAMES = /\b(credentialsIssued|deviations)\b/;
 
@@ -63,7 +101,7 @@ export class PolicyEngine {
   private readonly approvalIds: ReadonlySet<string>;
   private readonly order: ReadonlyMap<string, number>;
   private readonly matcher: GroupMatcher;
-  private readonly groupCache: LruCache<string, readonly TypeAndId[]>;
+  private readonly groupCache: LruCache<string, PrincipalFacts>;
   private readonly decisions: LruCache<string, Decision>;
   private readonly infos: ReadonlyMap<string, PolicyInfo>;
   private readonly countersMatter: boolean;
@@ -74,7 +112,17 @@ export class PolicyEngine {
   private readonly entries: readonly PolicyEntry[];
   /** Providers some policy's head names; every other provider shares one slice per action. */
   private readonly namedProviders: ReadonlySet<string>;
+  /** Groups and workloads some policy's head constrains the principal to. */
+  private readonly headGroups: ReadonlySet<string>;
+  private readonly headWorkloads: ReadonlySet<string>;
+  /** Whether policies that read only the principal are asked apart and their answers remembered. */
+  private readonly splitting: boolean;
   private readonly slices = new Map<string, Slice>();
+  /** Prepared parts by name: equal policy lists share one. */
+  private readonly parts = new Map<string, Part>();
+  private narrowedPolicies = 0;
+  /** Cedar's answer for a principal part, by part, action, principal and resource. */
+  private readonly principalAnswers: LruCache<string, Response>;
   private evaluations = 0;
   private cacheHits = 0;
 
@@ -112,6 +160,9 @@ export class PolicyEngine {
     this.countersMatter = compiled.policies.some((p) => COUNTER_NAMES.test(p.text));
     this.entries = compiled.policies;
     this.namedProviders = new Set(compiled.policies.flatMap((p) => (p.head.provider === undefined ? [] : [p.head.provider])));
+    this.headGroups = new Set(compiled.policies.flatMap((p) => (p.head.group === undefined ? [] : [p.head.group])));
+    this.headWorkloads = new Set(compiled.policies.flatMap((p) => (p.head.workload === undefined ? [] : [p.head.workload])));
+    this.principalAnswers = new LruCache(cacheSize);
 
     // Prepared sets live per thread by name; content-derived names keep versions from ever mixing.
     const schemaName = `warrant-schema-${sha256Hex(schema.text)}`;
@@ -124,6 +175,9 @@ export class PolicyEngine {
     if (setAnswer.type === 'failure') throw cedarLoadError(schema.source, 'cannot prepare the policy set', setAnswer.errors);
     // The schema costs ~a third of each evaluation; the samples prove our request shape, so only action groups need it.
     this.schemaName = compiled.schemaHasActionGroups ? schemaName : undefined;
+    // Two calls cost more than one: worth it only when the principal's answers can be remembered, and
+    // only with shapes (with the schema passed, every call carries the whole request).
+    this.splitting = cacheSize > 0 && this.schemaName === undefined;
     this.runSamples(schema.source, schemaName);
   }
 
@@ -164,14 +218,17 @@ export class PolicyEngine {
   }
 
   /**
-   * The call decide() would make to Cedar for this input, undefined when no policy can apply (the
-   * decision is then a deny without asking Cedar). For benchmarks and for debugging a decision.
+   * The call a fresh decide() makes to Cedar for this input once the principal's answer is
+   * remembered: the one for the policies that read the request; when there are none, the one for
+   * the policies that read only the principal. Undefined when no policy can apply (the decision is
+   * then a deny without asking Cedar). For benchmarks and for debugging a decision.
    */
   cedarCall(input: PolicyInput): StatefulAuthorizationCall | undefined {
     checkInput(input);
-    const slice = this.sliceFor(input.action, input.resource.provider);
-    if (slice.policySetId === undefined) return undefined;
-    return this.request(input, Math.floor(input.context.now / MINUTE_MS), this.schemaName, false, slice.policySetId, slice.shape);
+    const slice = this.sliceFor(input.action, input.resource.provider, this.principalFacts(input.principal.spiffeId));
+    const part = slice.requestPart ?? slice.principalPart;
+    if (part === undefined) return undefined;
+    return this.request(input, Math.floor(input.context.now / MINUTE_MS), this.schemaName, false, part);
   }
 
   /** Where a policy of this version came from, and its annotations; undefined for an unknown id. */
@@ -196,48 +253,99 @@ export class PolicyEngine {
       }
     }
     this.evaluations++;
-    const slice = this.sliceFor(input.action, input.resource.provider);
+    const facts = this.principalFacts(input.principal.spiffeId);
+    const slice = this.sliceFor(input.action, input.resource.provider, facts);
     // No policy can apply: Cedar's own answer would be a deny by default, with nothing to report.
-    const answer: AuthorizationAnswer =
-      slice.policySetId === undefined
-        ? { type: 'success', response: { decision: 'deny', diagnostics: { reason: [], errors: [] } }, warnings: [] }
-        : statefulIsAuthorized(this.request(input, minute, this.schemaName, false, slice.policySetId, slice.shape));
-    if (answer.type === 'failure') {
-      // The sample requests at load make this unreachable for well-formed input; never cache it.
-      throw new Error(`policy evaluation failed: ${answer.errors.map(describeCedarError).join('; ')}`);
-    }
-    const decision = this.toDecision(answer);
+    const response =
+      slice.principalPart === undefined
+        ? slice.requestPart === undefined
+          ? NO_POLICY
+          : this.ask(this.request(input, minute, this.schemaName, false, slice.requestPart))
+        : this.withPrincipalPart(input, minute, slice);
+    const decision = this.toDecision(response);
     if (key !== undefined) this.decisions.set(key, decision);
     return decision;
   }
 
-  private toDecision(answer: Extract<AuthorizationAnswer, { type: 'success' }>): Decision {
-    const { decision, diagnostics } = answer.response;
+  /**
+   * Cedar's answer on both parts: the principal part's remembered, the request part's asked now.
+   * While the principal part's answer is not known, Cedar is asked once about both (that answer is
+   * the decision) and the principal part's answer is read from it when it can be.
+   */
+  private withPrincipalPart(input: PolicyInput, minute: number, slice: Slice): Response {
+    const { principal, action, resource } = input;
+    const principalPart = slice.principalPart!;
+    const { requestPart, whole } = slice;
+    const { shape } = principalPart;
+    // Everything that call sends that can differ between requests on this part.
+    const key = JSON.stringify([
+      principalPart.policySetId, action, principal.spiffeId, shape.workloadTrustDomain ? principal.trustDomain : 0,
+      shape.workloadPath ? principal.path : 0, resource.provider, shape.providerKind ? resource.kind : 0,
+    ]);
+    const fixed = this.principalAnswers.get(key);
+    if (fixed !== undefined) return requestPart === undefined ? fixed : combine(fixed, this.ask(this.request(input, minute, this.schemaName, false, requestPart)));
+    if (requestPart === undefined || whole === undefined) {
+      const answer = this.ask(this.request(input, minute, this.schemaName, false, principalPart));
+      this.principalAnswers.set(key, answer);
+      return answer;
+    }
+    const answer = this.ask(this.request(input, minute, this.schemaName, false, whole));
+    const derived = partOf(answer, slice.principalIds);
+    if (derived !== undefined) this.principalAnswers.set(key, derived);
+    return answer;
+  }
+
+  private ask(call: StatefulAuthorizationCall): Response {
+    const answer: AuthorizationAnswer = statefulIsAuthorized(call);
+    if (answer.type === 'failure') {
+      // The sample requests at load make this unreachable for well-formed input; never cache it.
+      throw new Error(`policy evaluation failed: ${answer.errors.map(describeCedarError).join('; ')}`);
+    }
+    return answer.response;
+  }
+
+  private toDecision(response: Response): Decision {
+    const { decision, diagnostics } = response;
     const allowed = decision === 'allow';
-    const determiningPolicies = [...diagnostics.reason].sort(this.byLoadOrder);
-    const errors = [...diagnostics.errors]
-      .sort((a, b) => this.byLoadOrder(a.policyId, b.policyId))
-      .map(({ policyId, error }) => `${policyId}: ${describeCedarError(error)}`);
+    const determiningPolicies = [...diagnostics.reason];
+    if (determiningPolicies.length > 1) determiningPolicies.sort(this.byLoadOrder);
+    const errors = diagnostics.errors.length === 0 ? [] : this.describeErrors(diagnostics.errors);
+    let approvalRequired = false;
+    if (allowed) for (const id of determiningPolicies) if (this.approvalIds.has(id)) approvalRequired = true;
     return Object.freeze({
       allowed,
       determiningPolicies: Object.freeze(determiningPolicies) as string[],
       errors: Object.freeze(errors) as string[],
       policyVersion: this.version,
-      approvalRequired: allowed && determiningPolicies.some((id) => this.approvalIds.has(id)),
+      approvalRequired,
     });
+  }
+
+  private describeErrors(errors: Response['diagnostics']['errors']): string[] {
+    return [...errors]
+      .sort((a, b) => this.byLoadOrder(a.policyId, b.policyId))
+      .map(({ policyId, error }) => `${policyId}: ${describeCedarError(error)}`);
   }
 
   private readonly byLoadOrder = (a: string, b: string): number =>
     (this.order.get(a) ?? Number.MAX_SAFE_INTEGER) - (this.order.get(b) ?? Number.MAX_SAFE_INTEGER);
 
-  private parentsOf(spiffeId: string): readonly TypeAndId[] {
-    let parents = this.groupCache.get(spiffeId);
-    if (parents === undefined) {
-      // Group entities themselves are left out: membership lives on the workload, and each entity costs time.
-      parents = this.matcher.groupsOf(spiffeId).map((name) => ({ type: 'Group', id: name }));
-      this.groupCache.set(spiffeId, parents);
+  private principalFacts(spiffeId: string): PrincipalFacts {
+    let facts = this.groupCache.get(spiffeId);
+    if (facts === undefined) {
+      const groups = this.matcher.groupsOf(spiffeId);
+      const headGroups = groups.filter((name) => this.headGroups.has(name));
+      const headWorkload = this.headWorkloads.has(spiffeId) ? spiffeId : undefined;
+      facts = {
+        // Group entities themselves are left out: membership lives on the workload, and each entity costs time.
+        parents: groups.map((name) => ({ type: 'Group', id: name })),
+        headGroups: new Set(headGroups),
+        headWorkload,
+        sliceKey: headGroups.length === 0 && headWorkload === undefined ? '' : JSON.stringify([headWorkload ?? 0, ...headGroups]),
+      };
+      this.groupCache.set(spiffeId, facts);
     }
-    return parents;
+    return facts;
   }
 
   private request(
@@ -245,31 +353,28 @@ export class PolicyEngine {
     minute: number,
     schemaName: string | undefined,
     validateRequest: boolean,
-    policySetId: string = this.policySetId,
-    shape: RequestShape = FULL_SHAPE,
+    part: Part = { policySetId: this.policySetId, shape: FULL_SHAPE, last: undefined },
   ): StatefulAuthorizationCall {
+    const { policySetId, shape } = part;
     const { principal, action, resource, context } = input;
     const { task } = context;
-    const workloadEntity = (w: PolicyPrincipal): EntityJson => {
-      const attrs: Record<string, string> = {};
-      if (shape.workloadTrustDomain) attrs['trustDomain'] = w.trustDomain;
-      if (shape.workloadPath) attrs['path'] = w.path;
-      const groups = shape.groups;
-      const parents = groups === undefined ? [...this.parentsOf(w.spiffeId)] : this.parentsOf(w.spiffeId).filter((g) => groups.has(g.id));
-      return { uid: { type: 'Workload', id: w.spiffeId }, attrs, parents };
-    };
-    const workload = workloadEntity(principal);
-    const entities: EntityJson[] = [workload];
+    // A workload asks again and again: its entity for this part is kept from the last call.
+    let workload = part.last;
+    if (workload === undefined || workload.spiffeId !== principal.spiffeId || workload.trustDomain !== principal.trustDomain || workload.path !== principal.path) {
+      workload = { spiffeId: principal.spiffeId, trustDomain: principal.trustDomain, path: principal.path, entity: this.workloadEntity(principal, shape) };
+      part.last = workload;
+    }
+    const entities: EntityJson[] = [workload.entity];
     if (shape.providerKind) entities.push({ uid: { type: 'Provider', id: resource.provider }, attrs: { kind: resource.kind }, parents: [] });
-    if (shape.taskAttributes.size > 0 || shape.taskTags) {
+    const wantsTask = shape.taskAttributes;
+    if (wantsTask.size > 0 || shape.taskTags) {
       const attrs: Record<string, CedarValueJson> = {};
-      const has = (name: TaskAttribute): boolean => shape.taskAttributes.has(name);
-      if (has('purpose')) attrs['purpose'] = task.purpose;
-      if (has('depth')) attrs['depth'] = task.depth;
-      if (has('chain')) attrs['chain'] = [...new Set(task.chain ?? [])].map((id) => ({ __entity: { type: 'Workload', id } }));
-      if (has('tools')) attrs['tools'] = [...new Set(task.tools ?? [])].map((id) => ({ __entity: { type: 'Provider', id } }));
-      if (has('credentialsIssued')) attrs['credentialsIssued'] = task.credentialsIssued ?? 0;
-      if (has('deviations')) attrs['deviations'] = task.deviations ?? 0;
+      if (wantsTask.has('purpose')) attrs['purpose'] = task.purpose;
+      if (wantsTask.has('depth')) attrs['depth'] = task.depth;
+      if (wantsTask.has('chain')) attrs['chain'] = entityRefs('Workload', task.chain);
+      if (wantsTask.has('tools')) attrs['tools'] = entityRefs('Provider', task.tools);
+      if (wantsTask.has('credentialsIssued')) attrs['credentialsIssued'] = task.credentialsIssued ?? 0;
+      if (wantsTask.has('deviations')) attrs['deviations'] = task.deviations ?? 0;
       const taskEntity: EntityJson = { uid: { type: 'Task', id: task.id }, attrs, parents: [] };
       const names = shape.taskTagNames;
       if (names === undefined) taskEntity.tags = { ...task.attributes };
@@ -285,21 +390,22 @@ export class PolicyEngine {
     }
     const nowSeconds = minute * 60;
     const requestContext: StatefulAuthorizationCall['context'] = {};
-    const wants = (field: ContextField): boolean => shape.context.has(field);
-    if (wants('task')) requestContext['task'] = { __entity: { type: 'Task', id: task.id } };
-    if (wants('scope')) requestContext['scope'] = [...new Set(context.scope)];
-    if (wants('ttlSeconds')) requestContext['ttlSeconds'] = context.ttlSeconds;
-    if (wants('nowEpochSeconds')) requestContext['nowEpochSeconds'] = nowSeconds;
-    if (wants('hourOfDayUtc')) requestContext['hourOfDayUtc'] = new Date(nowSeconds * 1000).getUTCHours();
-    if (wants('dayOfWeekUtc')) requestContext['dayOfWeekUtc'] = new Date(nowSeconds * 1000).getUTCDay();
+    const wants = shape.context;
+    if (wants.has('task')) requestContext['task'] = { __entity: { type: 'Task', id: task.id } };
+    // Cedar makes a set of an array: duplicates need no removing here.
+    if (wants.has('scope')) requestContext['scope'] = context.scope as string[];
+    if (wants.has('ttlSeconds')) requestContext['ttlSeconds'] = context.ttlSeconds;
+    if (wants.has('nowEpochSeconds')) requestContext['nowEpochSeconds'] = nowSeconds;
+    if (wants.has('hourOfDayUtc')) requestContext['hourOfDayUtc'] = new Date(nowSeconds * 1000).getUTCHours();
+    if (wants.has('dayOfWeekUtc')) requestContext['dayOfWeekUtc'] = new Date(nowSeconds * 1000).getUTCDay();
     const { delegate } = context;
-    if (delegate !== undefined && wants('delegate')) {
-      requestContext['delegate'] = { __entity: { type: 'Workload', id: delegate.spiffeId } };
+    if (delegate !== undefined) {
+      if (wants.has('delegate')) requestContext['delegate'] = { __entity: { type: 'Workload', id: delegate.spiffeId } };
       // Sent with its groups so `context.delegate in Group::"…"` works; the caller itself is already there.
-      if (delegate.spiffeId !== principal.spiffeId) entities.push(workloadEntity(delegate));
+      if (shape.delegateEntity && delegate.spiffeId !== principal.spiffeId) entities.push(this.workloadEntity(delegate, shape));
     }
     const call: StatefulAuthorizationCall = {
-      principal: workload.uid,
+      principal: workload.entity.uid,
       action: { type: 'Action', id: action },
       resource: { type: 'Provider', id: resource.provider },
       context: requestContext,
@@ -311,28 +417,74 @@ export class PolicyEngine {
     return call;
   }
 
-  /** The policies whose head can match (action, provider), prepared once per pair, with what they can read. */
-  private sliceFor(action: PolicyAction, provider: string): Slice {
+  private workloadEntity(w: PolicyPrincipal, shape: RequestShape): EntityJson {
+    const attrs: Record<string, string> = {};
+    if (shape.workloadTrustDomain) attrs['trustDomain'] = w.trustDomain;
+    if (shape.workloadPath) attrs['path'] = w.path;
+    const { groups } = shape;
+    const all = this.principalFacts(w.spiffeId).parents;
+    const parents = groups === undefined ? [...all] : all.filter((g) => groups.has(g.id));
+    return { uid: { type: 'Workload', id: w.spiffeId }, attrs, parents };
+  }
+
+  /**
+   * The policies whose head can match (action, provider, principal), prepared once per distinct
+   * list, split into what reads only the principal and the rest, each with what it can read.
+   */
+  private sliceFor(action: PolicyAction, provider: string, facts: PrincipalFacts): Slice {
     const named = this.namedProviders.has(provider) ? provider : undefined;
-    const key = `${action}\n${named ?? ''}`;
+    const key = `${action}\n${named ?? ''}\n${facts.sliceKey}`;
     let slice = this.slices.get(key);
     if (slice === undefined) {
-      const policies = this.entries.filter((p) => headMatches(p.head, action, named));
-      if (policies.length === 0) {
-        slice = { policySetId: undefined, shape: FULL_SHAPE };
-      } else {
-        // Named by version and pair: engines of the same version prepare identical slices under one name.
-        const policySetId = `${this.policySetId}/${action}/${named ?? '*'}`;
-        const staticPolicies: Record<string, string> = {};
-        for (const policy of policies) staticPolicies[policy.id] = policy.text;
-        const answer = preparsePolicySet(policySetId, { staticPolicies });
-        if (answer.type === 'failure') throw new Error(`cannot prepare the policies for ${action} on ${provider}: ${answer.errors.map(describeCedarError).join('; ')}`);
-        // With the schema passed at evaluation (action groups), Cedar reads the whole request against it.
-        slice = { policySetId, shape: this.schemaName === undefined ? shapeOf(policies.map((p) => p.text)) : FULL_SHAPE };
-      }
+      const coarse = facts.sliceKey !== '' && this.narrowedPolicies >= NARROWED_POLICY_BUDGET;
+      if (coarse) return this.coarseSlice(action, named);
+      slice = this.buildSlice(action, named, (p) => headAdmits(p.head, facts.headGroups, facts.headWorkload), facts.sliceKey !== '');
       this.slices.set(key, slice);
     }
     return slice;
+  }
+
+  /** The slice of every policy whose head can match (action, provider), whatever the principal: past the budget. */
+  private coarseSlice(action: PolicyAction, named: string | undefined): Slice {
+    const key = `${action}\n${named ?? ''}\n${COARSE_SLICE}`;
+    let slice = this.slices.get(key);
+    if (slice === undefined) {
+      slice = this.buildSlice(action, named, () => true, false);
+      this.slices.set(key, slice);
+    }
+    return slice;
+  }
+
+  private buildSlice(action: PolicyAction, named: string | undefined, admits: (p: PolicyEntry) => boolean, narrowed: boolean): Slice {
+    const policies = this.entries.filter((p) => headMatches(p.head, action, named) && admits(p));
+    const principalOnly = this.splitting ? policies.filter((p) => readsOnlyPrincipal(p.text, action)) : [];
+    const apart = new Set(principalOnly);
+    const rest = apart.size === 0 ? policies : policies.filter((p) => !apart.has(p));
+    const split = apart.size > 0 && rest.length > 0;
+    return {
+      principalPart: this.part(principalOnly, narrowed),
+      requestPart: this.part(rest, narrowed),
+      whole: split ? this.part(policies, narrowed) : undefined,
+      principalIds: new Set(principalOnly.map((p) => p.id)),
+    };
+  }
+
+  /** Prepares a list of policies once (named by this version and the list, so engines of one version share it). */
+  private part(policies: readonly PolicyEntry[], narrowed: boolean): Part | undefined {
+    if (policies.length === 0) return undefined;
+    const policySetId = `${this.policySetId}/${sha256Hex(JSON.stringify(policies.map((p) => p.id))).slice(0, 32)}`;
+    let part = this.parts.get(policySetId);
+    if (part === undefined) {
+      const staticPolicies: Record<string, string> = {};
+      for (const policy of policies) staticPolicies[policy.id] = policy.text;
+      const answer = preparsePolicySet(policySetId, { staticPolicies });
+      if (answer.type === 'failure') throw new Error(`cannot prepare a policy slice: ${answer.errors.map(describeCedarError).join('; ')}`);
+      // With the schema passed at evaluation (action groups), Cedar reads the whole request against it.
+      part = { policySetId, shape: this.schemaName === undefined ? shapeOf(policies.map((p) => p.text)) : FULL_SHAPE, last: undefined };
+      this.parts.set(policySetId, part);
+      if (narrowed) this.narrowedPolicies += policies.length;
+    }
+    return part;
   }
 
   /** Runs one request per action through the prepared set, so a broken set fails now, not on a caller. */
@@ -374,10 +526,11 @@ export class PolicyEngine {
   }
 }
 
+function fail(field: string, want: string): never {
+  throw new TypeError(`PolicyInput.${field} must be ${want}`);
+}
+
 function checkInput(input: PolicyInput): void {
-  const fail = (field: string, want: string): never => {
-    throw new TypeError(`PolicyInput.${field} must be ${want}`);
-  };
   const { principal, action, resource, context } = input;
   if (typeof principal?.spiffeId !== 'string' || principal.spiffeId === '') fail('principal.spiffeId', 'a non-empty string');
   if (typeof principal.trustDomain !== 'string') fail('principal.trustDomain', 'a string');
@@ -416,6 +569,36 @@ function checkInput(input: PolicyInput): void {
 }
 
 /**
+ * Cedar's answer on two disjoint sets of policies as Cedar gives it on their union: a satisfied
+ * forbid denies and determines (a deny names exactly the satisfied forbids); else a satisfied
+ * permit allows (an allow names exactly the satisfied permits); else deny with none. A policy that
+ * fails is skipped either way and reported.
+ */
+function combine(a: Response, b: Response): Response {
+  const errors = [...a.diagnostics.errors, ...b.diagnostics.errors];
+  const forbids = [...(a.decision === 'deny' ? a.diagnostics.reason : []), ...(b.decision === 'deny' ? b.diagnostics.reason : [])];
+  if (forbids.length > 0) return { decision: 'deny', diagnostics: { reason: forbids, errors } };
+  const permits = [...(a.decision === 'allow' ? a.diagnostics.reason : []), ...(b.decision === 'allow' ? b.diagnostics.reason : [])];
+  return { decision: permits.length > 0 ? 'allow' : 'deny', diagnostics: { reason: permits, errors } };
+}
+
+/**
+ * Cedar's answer on a subset of policies (`ids`), read from its answer on a set that holds them,
+ * or undefined when that answer does not tell: an allow names every satisfied permit and means no
+ * forbid was satisfied; a deny naming none means nothing was satisfied; a deny names every
+ * satisfied forbid, so a subset with one of them is denied by those; but when only forbids outside
+ * the subset deny, whether the subset's permits were satisfied is not said.
+ */
+function partOf(answer: Response, ids: ReadonlySet<string>): Response | undefined {
+  const { decision, diagnostics } = answer;
+  const errors = diagnostics.errors.filter((e) => ids.has(e.policyId));
+  const reason = diagnostics.reason.filter((id) => ids.has(id));
+  if (decision === 'allow') return { decision: reason.length > 0 ? 'allow' : 'deny', diagnostics: { reason, errors } };
+  if (diagnostics.reason.length === 0 || reason.length > 0) return { decision: 'deny', diagnostics: { reason, errors } };
+  return undefined;
+}
+
+/**
  * Everything that reaches Cedar for one request, with time cut to the minute Cedar sees, as one
  * string: sets sorted and deduplicated, attributes in name order. The string itself is the key
  * (hashing it would cost more than the map does).
@@ -436,9 +619,18 @@ function cacheKey(input: PolicyInput, minute: number, withCounters: boolean): st
   ]);
 }
 
+function entityRefs(type: string, ids: readonly string[] | undefined): CedarValueJson[] {
+  const refs: CedarValueJson[] = [];
+  if (ids !== undefined) for (const id of ids) refs.push({ __entity: { type, id } });
+  return refs;
+}
+
 function asSortedSet(values: readonly string[] | undefined): readonly string[] {
   if (values === undefined || values.length === 0) return [];
-  if (values.length === 1) return values;
+  // Already strictly ascending (sorted, no duplicates): as it is.
+  let i = 1;
+  while (i < values.length && values[i - 1]! < values[i]!) i++;
+  if (i === values.length) return values;
   return [...new Set(values)].sort(compareCodeUnits);
 }
 
