@@ -1,7 +1,8 @@
 // `npm run bench`: warrant's IssueTaskCredential and RenewLease throughput and latency, as a ratio to
 // a bare grpc-js echo server driven the same way in the same run, a one-minute soak, and a CPU
 // profile of one Issue run. The load comes from h2load (C) over kept-open mTLS connections, so the
-// client is not what gets measured. Flags: --keep (leave the temp dir with logs and the profile).
+// client is not what gets measured. Flags: --keep (leave the temp dir with logs and the profile),
+// --quick (the table and the target only: no soak, no profile).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,7 @@ const ECHO_PATH = '/bench.v1.Echo/Echo';
 const PLACEHOLDER = '~'.repeat(12);
 
 const keep = process.argv.includes('--keep');
+const quick = process.argv.includes('--quick');
 const tag = randomBytes(4).toString('hex');
 const keyPrefix = `warrant-bench:{b${tag}}:`;
 const tmp = mkdtempSync(join(tmpdir(), 'warrant-bench-'));
@@ -466,6 +468,11 @@ async function bench(): Promise<void> {
   );
   const pass = issueShare >= ISSUE_TARGET;
   say(`target IssueTaskCredential ≥ ${pct(ISSUE_TARGET)} of the echo floor: ${pass ? 'PASS' : 'MISS'} (${pct(issueShare)})`);
+  if (quick) {
+    closeClient();
+    await Promise.all([stopChild(warrant.child), stopChild(echo.child)]);
+    return;
+  }
 
   // ── soak: Cedar on every call, for a minute ──
   say();
