@@ -121,7 +121,7 @@ export class OAuthJwtProvider implements CredentialProvider {
     const iat = Math.floor(this.#clock.now() / 1000);
     const exp = Math.floor(lease.expiresAt / 1000);
     if (exp <= iat) throw new WarrantError('ERR_LEASE_NOT_RENEWABLE', `lease ${lease.id} has expired`);
-    return (await this.#issue({ jti: lease.id, owner: lease.owner, taskId: lease.taskId, scope: lease.scope, iat, exp, actorChain })).credential;
+    return this.#issue({ jti: lease.id, owner: lease.owner, taskId: lease.taskId, scope: lease.scope, iat, exp, actorChain }).credential;
   }
 
   /** Nothing to undo here: the token stays well-formed until exp, and introspection reports the lease revoked. */
@@ -143,7 +143,7 @@ export class OAuthJwtProvider implements CredentialProvider {
     return verifyAccessTokenWith(token, this.#key.publicKey, this.#config.issuer, nowMs);
   }
 
-  async #issue(t: {
+  #issue(t: {
     jti: string;
     owner: string;
     taskId: string;
@@ -151,7 +151,7 @@ export class OAuthJwtProvider implements CredentialProvider {
     iat: number;
     exp: number;
     actorChain?: readonly string[] | undefined;
-  }): Promise<{ credential: OAuthTokenCredential; expiresAt: number }> {
+  }): { credential: OAuthTokenCredential; expiresAt: number } {
     const scope = t.scope.join(' ');
     const delegation = actorClaims(t.owner, t.actorChain);
     // Claim order is fixed so equal inputs sign equal bytes; scope is omitted when empty (RFC 9068 §2.2.3).
@@ -171,7 +171,7 @@ export class OAuthJwtProvider implements CredentialProvider {
     return {
       credential: {
         kind: 'oauth_token',
-        accessToken: await this.#signer.sign(claims),
+        accessToken: this.#signer.sign(claims),
         tokenType: 'Bearer',
         expiresAt,
         scope: [...t.scope],
