@@ -1,11 +1,11 @@
 // `warrant approvals ls|show|approve|deny`: operators decide the requests a policy holds for a
 // human; an agent (or its operator) reads one, waiting for the decision with --wait.
-import { parseArgs } from 'node:util';
 import type { Approval__Output } from '../gen/warrant/v1/Approval.js';
 import type { ApprovalState } from '../gen/warrant/v1/ApprovalState.js';
 import { parseDuration } from '../core/index.js';
 import { connect, CONNECTION_OPTIONS, type ConnectionFlags } from './connection.js';
 import { iso } from './present.js';
+import { durationFlag, parseFlags } from './flags.js';
 import { UsageError } from './usage-error.js';
 
 export const APPROVALS_HELP = `  warrant approvals ls [--state pending|approved|denied|expired|used]... [--task T] [--requester SPIFFE_ID]
@@ -17,26 +17,17 @@ export const APPROVALS_HELP = `  warrant approvals ls [--state pending|approved|
 const STATES = ['pending', 'approved', 'denied', 'expired', 'used'];
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        ...CONNECTION_OPTIONS,
-        json: { type: 'boolean', default: false },
-        state: { type: 'string', multiple: true, default: [] },
-        task: { type: 'string', default: '' },
-        requester: { type: 'string', default: '' },
-        limit: { type: 'string', default: '100' },
-        'page-token': { type: 'string', default: '' },
-        reason: { type: 'string', default: '' },
-        wait: { type: 'string' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseFlags(args, {
+    ...CONNECTION_OPTIONS,
+    json: { type: 'boolean', default: false },
+    state: { type: 'string', multiple: true, default: [] },
+    task: { type: 'string', default: '' },
+    requester: { type: 'string', default: '' },
+    limit: { type: 'string', default: '100' },
+    'page-token': { type: 'string', default: '' },
+    reason: { type: 'string', default: '' },
+    wait: { type: 'string' },
+  });
 }
 
 export function approvalJson(a: Approval__Output | null): Record<string, unknown> | null {

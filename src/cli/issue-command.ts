@@ -1,14 +1,13 @@
 // `warrant issue`: one credential for one task. When policy holds the request for a human
 // (@approval("required")) it says so and how an operator decides, or with --wait blocks for the
 // decision and then sends the same request again with the approval.
-import { parseArgs } from 'node:util';
 import { approvalFromPb, approvalRefusal, type WarrantClient } from '../client/index.js';
-import { parseDuration } from '../core/index.js';
 import type { IssueTaskCredentialRequest } from '../gen/warrant/v1/IssueTaskCredentialRequest.js';
 import type { IssueTaskCredentialResponse__Output } from '../gen/warrant/v1/IssueTaskCredentialResponse.js';
 import type { PendingApproval__Output } from '../gen/warrant/v1/PendingApproval.js';
 import { connect, CONNECTION_OPTIONS, type ConnectionFlags } from './connection.js';
 import { credentialJson, iso, leaseJson, leaseLines } from './present.js';
+import { durationFlag, parseFlags } from './flags.js';
 import { UsageError } from './usage-error.js';
 
 /** Exit status when nothing was issued because a human approval is pending (still, after --wait). */
@@ -22,35 +21,19 @@ export const ISSUE_HELP = `  warrant issue --provider P --task T [--purpose TEXT
                 --approval-id sends the request again for an approval already granted`;
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        ...CONNECTION_OPTIONS,
-        provider: { type: 'string' },
-        task: { type: 'string' },
-        purpose: { type: 'string', default: '' },
-        attr: { type: 'string', multiple: true, default: [] },
-        scope: { type: 'string', multiple: true, default: [] },
-        ttl: { type: 'string' },
-        'idempotency-key': { type: 'string', default: '' },
-        'approval-id': { type: 'string', default: '' },
-        wait: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-function duration(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new UsageError(`${flag} "${text}" is not a duration (e.g. 90s, 15m, 1h)`);
-  return ms;
+  return parseFlags(args, {
+    ...CONNECTION_OPTIONS,
+    provider: { type: 'string' },
+    task: { type: 'string' },
+    purpose: { type: 'string', default: '' },
+    attr: { type: 'string', multiple: true, default: [] },
+    scope: { type: 'string', multiple: true, default: [] },
+    ttl: { type: 'string' },
+    'idempotency-key': { type: 'string', default: '' },
+    'approval-id': { type: 'string', default: '' },
+    wait: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
 }
 
 export function pendingApprovalJson(p: PendingApproval__Output): Record<string, unknown> {
@@ -124,8 +107,8 @@ export async function cmdIssue(args: string[]): Promise<number> {
     if (eq <= 0) throw new UsageError(`--attr "${a}" must be KEY=VALUE`);
     attributes[a.slice(0, eq)] = a.slice(eq + 1);
   }
-  const ttl = duration(values.ttl, '--ttl');
-  const wait = duration(values.wait, '--wait');
+  const ttl = durationFlag(values.ttl, '--ttl');
+  const wait = durationFlag(values.wait, '--wait');
   // Several scopes may also be given space-separated in one --scope.
   const scope = values.scope.flatMap((s) => s.split(/\s+/)).filter((s) => s !== '');
   const request: IssueTaskCredentialRequest = {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { verifyChain } from '../audit/index.js';
 import { WarrantClientError } from '../client/index.js';
 import { loadServerConfig } from '../config/index.js';
-import { WarrantError, parseDuration } from '../core/index.js';
+import { WarrantError } from '../core/index.js';
 import { startServer, type RunningServer } from '../main.js';
 import { AGENT_HELP, cmdAgent } from './agent/agent-command.js';
 import { connect, CONNECTION_OPTIONS, type ConnectionFlags } from './connection.js';
+import { durationFlag as duration, parseFlags as parse } from './flags.js';
 import { prepareDevDatabases } from './dev-databases.js';
 import {
   DEFAULT_DEV_DIR,
@@ -64,21 +64,6 @@ Audit:
   warrant audit verify FILE
 
 Durations: 90s, 15m, 1h30m.`;
-
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-function duration(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new UsageError(`${flag} "${text}" is not a duration (e.g. 90s, 15m, 1h)`);
-  return ms;
-}
 
 function print(json: boolean, value: Record<string, unknown>, human: string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);

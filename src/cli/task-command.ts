@@ -1,10 +1,10 @@
 // `warrant task show|delegate|revoke`: a task's state and counters, handing part of it to another
 // workload, and (operators) revoking it with everything delegated from it.
-import { parseArgs } from 'node:util';
 import type { TaskInfo__Output } from '../gen/warrant/v1/TaskInfo.js';
 import { parseDuration } from '../core/index.js';
 import { connect, CONNECTION_OPTIONS, type ConnectionFlags } from './connection.js';
 import { iso, leaseJson } from './present.js';
+import { durationFlag, parseFlags } from './flags.js';
 import { UsageError } from './usage-error.js';
 
 export const TASK_HELP = `  warrant task show TASK [--json]
@@ -14,28 +14,19 @@ export const TASK_HELP = `  warrant task show TASK [--json]
   warrant task revoke TASK --reason TEXT [--json]   (admins) the task, its descendants, their leases`;
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        ...CONNECTION_OPTIONS,
-        json: { type: 'boolean', default: false },
-        to: { type: 'string' },
-        id: { type: 'string', default: '' },
-        purpose: { type: 'string', default: '' },
-        attr: { type: 'string', multiple: true, default: [] },
-        tool: { type: 'string', multiple: true, default: [] },
-        'max-credentials': { type: 'string', default: '0' },
-        'max-concurrent': { type: 'string', default: '0' },
-        'max-lifetime': { type: 'string' },
-        reason: { type: 'string', default: '' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseFlags(args, {
+    ...CONNECTION_OPTIONS,
+    json: { type: 'boolean', default: false },
+    to: { type: 'string' },
+    id: { type: 'string', default: '' },
+    purpose: { type: 'string', default: '' },
+    attr: { type: 'string', multiple: true, default: [] },
+    tool: { type: 'string', multiple: true, default: [] },
+    'max-credentials': { type: 'string', default: '0' },
+    'max-concurrent': { type: 'string', default: '0' },
+    'max-lifetime': { type: 'string' },
+    reason: { type: 'string', default: '' },
+  });
 }
 
 export function taskJson(t: TaskInfo__Output | null): Record<string, unknown> | null {
