@@ -4,10 +4,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WarrantClient, WarrantClientError } from '../../src/client/index.js';
+import type { WarrantClient } from '../../src/client/index.js';
 import { ManualClock } from '../../src/core/index.js';
 import type { IssueTaskCredentialRequest } from '../../src/gen/warrant/v1/IssueTaskCredentialRequest.js';
 import { AGENT_ID, OPERATOR_ID, OTHER_AGENT_ID, readAudit, startHarness, type Harness } from '../support/harness.js';
+import { failure } from '../support/failure.js';
 
 const REDIS_URL = process.env['WARRANT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const MIN = 60_000;
@@ -29,16 +30,6 @@ when { principal.path like "/operators/*" && context.task.hasTag("ticket") };
 @id("delegation")
 permit (principal, action == Action::"delegate", resource);
 `;
-
-async function failure(p: Promise<unknown>): Promise<{ grpcCode: number; code: string | undefined; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as WarrantClientError;
-    return { grpcCode: e.grpcCode, code: e.code, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 function writeRequest(taskId: string, over: Partial<IssueTaskCredentialRequest> = {}): IssueTaskCredentialRequest {
   return {

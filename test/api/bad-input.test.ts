@@ -1,9 +1,10 @@
 // Bad input gets a precise status and an actionable message, never a credential, never a crash.
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WarrantClient, type WarrantClientError } from '../../src/client/index.js';
+import { WarrantClient } from '../../src/client/index.js';
 import { DevAuthority } from '../../src/identity/index.js';
 import { AGENT_ID, OPERATOR_ID, OTHER_AGENT_ID, SERVER_ID, TD, readAudit, startHarness, type Harness } from '../support/harness.js';
+import { failure } from '../support/failure.js';
 
 let h: Harness;
 let agent: WarrantClient;
@@ -19,16 +20,6 @@ afterAll(async () => {
 });
 
 const task = (id = 't-bad', attributes: Record<string, string> = {}) => ({ id, purpose: 'p', attributes, parent_id: '' });
-
-async function failure(p: Promise<unknown>): Promise<{ grpcCode: number; code: string | undefined; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as WarrantClientError;
-    return { grpcCode: e.grpcCode, code: e.code, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function issuedCount(): Promise<number> {
   await h.server.audit.flush();

@@ -2,10 +2,11 @@
 // credential of an ended task stays live, whatever the interleaving.
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { WarrantClient, WarrantClientError } from '../../src/client/index.js';
+import type { WarrantClient } from '../../src/client/index.js';
 import { DevAuthority } from '../../src/identity/index.js';
 import type { CredentialProvider, MintRequest } from '../../src/providers/index.js';
 import { AGENT_ID, OPERATOR_ID, TD, startHarness, type Harness } from '../support/harness.js';
+import { failure } from '../support/failure.js';
 
 const REDIS_URL = process.env['WARRANT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
@@ -70,16 +71,6 @@ const PROVIDERS = {
     signingKeyFile: 'orders-api-key.pem',
   },
 };
-
-async function failure(p: Promise<unknown>): Promise<{ grpcCode: number; code: string | undefined; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as WarrantClientError;
-    return { grpcCode: e.grpcCode, code: e.code, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 const issue = (client: WarrantClient, taskId: string, budget?: { max_credentials: number; max_concurrent_leases: number }) =>
   client.issueTaskCredential({

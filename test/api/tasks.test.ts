@@ -3,9 +3,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WarrantClient, WarrantClientError } from '../../src/client/index.js';
+import type { WarrantClient } from '../../src/client/index.js';
 import type { Task } from '../../src/gen/warrant/v1/Task.js';
 import { AGENT_ID, OPERATOR_ID, OTHER_AGENT_ID, TD, eventually, readAudit, startHarness, type Harness } from '../support/harness.js';
+import { failure } from '../support/failure.js';
 
 const REDIS_URL = process.env['WARRANT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const THIRD_AGENT_ID = `spiffe://${TD}/agents/gamma`;
@@ -40,16 +41,6 @@ function oauthProvider(name: string, scopes: string[]) {
     maxTtl: '1h',
     signingKeyFile: `${name}-key.pem`,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<{ grpcCode: number; code: string | undefined; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as WarrantClientError;
-    return { grpcCode: e.grpcCode, code: e.code, message: e.message };
-  }
-  throw new Error('expected the call to fail');
 }
 
 function task(id: string, over: Partial<Task> = {}): Task {
