@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
@@ -19,13 +20,19 @@ export interface AuditRecord extends AuditEvent {
 
 export interface AuditLog {
   append(event: AuditEvent): void;
+  /** append() for many events, in order: one timestamp and one write for all of them (bulk operations). */
+  appendMany(events: readonly AuditEvent[]): void;
   /** HMAC-SHA256 of a secret under the audit key: lets an investigator match a leaked secret to its lease. */
   digestSecret(secret: string): string;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** Node's one-shot digest where it has one (20.12 and later): the same bytes, a fraction of the cost. */
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 export function chainHash(prev: string, body: string): string {
+  if (oneShot !== undefined) return oneShot('sha256', `${prev}\n${body}`, 'hex');
   return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
 }
 
@@ -108,11 +115,28 @@ export class FileAuditLog implements AuditLog {
       this.#onError(this.#failed);
       return;
     }
+    this.#stream.write(this.#line(event, new Date().toISOString()));
+  }
+
+  appendMany(events: readonly AuditEvent[]): void {
+    if (events.length === 0) return;
+    if (this.#failed !== undefined) {
+      this.#onError(this.#failed);
+      return;
+    }
+    const ts = new Date().toISOString();
+    let lines = '';
+    for (const event of events) lines += this.#line(event, ts);
+    this.#stream.write(lines);
+  }
+
+  /** The next record's line, chained to the previous one. */
+  #line(event: AuditEvent, ts: string): string {
     const seq = ++this.#seq;
-    const body = JSON.stringify({ seq, ts: new Date().toISOString(), ...event, prev: this.#prev });
+    const body = JSON.stringify({ seq, ts, ...event, prev: this.#prev });
     const hash = chainHash(this.#prev, body);
     this.#prev = hash;
-    this.#stream.write(`${body.slice(0, -1)},"hash":"${hash}"}\n`);
+    return `${body.slice(0, -1)},"hash":"${hash}"}\n`;
   }
 
   digestSecret(secret: string): string {

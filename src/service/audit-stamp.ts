@@ -10,6 +10,10 @@ export function stampPolicyVersion(audit: AuditLog, version: () => string): Audi
   if (STAMPED.has(audit)) return audit;
   const stamped: AuditLog = {
     append: (event: AuditEvent) => audit.append('policyVersion' in event ? event : { ...event, policyVersion: version() }),
+    appendMany: (events: readonly AuditEvent[]) => {
+      const policyVersion = version();
+      audit.appendMany(events.map((event) => ('policyVersion' in event ? event : { ...event, policyVersion })));
+    },
     digestSecret: (secret) => audit.digestSecret(secret),
     flush: () => audit.flush(),
     close: () => audit.close(),

@@ -30,6 +30,25 @@ describe('audit log', () => {
     expect(verifyChain(removed)).toMatchObject({ ok: false, brokenAt: 2, problem: 'prev does not match the previous record' });
   });
 
+  it('appends many records at once into the same chain, in order, with one timestamp', async () => {
+    const d = dir();
+    const file = join(d, 'audit.log');
+    const log = await FileAuditLog.open(file, Buffer.alloc(32, 2));
+    log.append({ type: 'issue', lease: 'l0' });
+    log.appendMany([
+      { type: 'revoke', phase: 'confirmed', lease: { id: 'l1' } },
+      { type: 'revoke', phase: 'confirmed', lease: { id: 'l2' } },
+    ]);
+    log.appendMany([]);
+    log.append({ type: 'admin', action: 'revoke_matching' });
+    await log.close();
+    const text = readFileSync(file, 'utf8');
+    expect(verifyChain(text)).toEqual({ ok: true, records: 4 });
+    const records = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; ts: string; lease?: unknown });
+    expect(records.map((r) => [r.seq, r.lease])).toEqual([[1, 'l0'], [2, { id: 'l1' }], [3, { id: 'l2' }], [4, undefined]]);
+    expect(records[1]!.ts).toBe(records[2]!.ts);
+  });
+
   it('digests secrets with a per-deployment key created 0600', async () => {
     const d = dir();
     const keyFile = join(d, 'hmac.key');
