@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { MetricsRegistry, PeerIdentity, TlsSource, startGrpcServer, startHttpServer, type RunningGrpcServer, type RunningHttpServer } from './api/index.js';
-import { FileAuditLog, loadOrCreateHmacKey, type AuditLog } from './audit/index.js';
+import { FileAuditLog, loadOrCreateHmacKey, type AuditEvent, type AuditLog } from './audit/index.js';
 import type { ServerConfig } from './config/index.js';
 import { WarrantError, systemClock, type Clock } from './core/index.js';
 import {
@@ -32,6 +32,7 @@ import {
   createRedisSentinelClient,
   type LeaseStore,
   type RedisConnection,
+  type RevocationItem,
 } from './leases/index.js';
 import { PolicyLoadError, PolicyReloader } from './policy/index.js';
 import { buildProvider, commonProviderOptions, type CredentialProvider, type ProviderNotice } from './providers/index.js';
@@ -204,18 +205,28 @@ function revocationMetrics(metrics: MetricsRegistry, store: LeaseStore, clock: C
   metrics.gauge('warrant_revocation_queue_depth', 'Revocations accepted and not yet confirmed (due, scheduled for retry, or being attempted).', async () => [[{}, (await stats()).queued]]);
   metrics.gauge('warrant_revocation_queue_due', 'Revocations due for an attempt now and not claimed by any replica.', async () => [[{}, (await stats()).due]]);
   metrics.gauge('warrant_revocation_failed_leases', 'Leases in state revocation_failed: the provider never confirmed within the give-up window.', async () => [[{}, (await stats()).failed]]);
+  const record = (item: RevocationItem, state: 'revoked' | 'expired'): AuditEvent => ({
+    type: 'revoke',
+    phase: 'confirmed',
+    lease: { id: item.leaseId, provider: item.provider, task: item.taskId, owner: item.owner, state },
+    trigger: item.trigger,
+    reason: item.reason,
+    ...(item.operation === undefined ? {} : { operation: item.operation }),
+  });
   return {
     confirmed: (item, state, at) => {
       revocations.inc({ trigger: item.trigger, outcome: 'confirmed' });
       if (item.trigger === 'expired') lag.observe(Math.max(0, at - item.expiresAt) / 1000);
-      audit.append({
-        type: 'revoke',
-        phase: 'confirmed',
-        lease: { id: item.leaseId, provider: item.provider, task: item.taskId, owner: item.owner, state },
-        trigger: item.trigger,
-        reason: item.reason,
-        ...(item.operation === undefined ? {} : { operation: item.operation }),
-      });
+      audit.append(record(item, state));
+    },
+    confirmedMany: (items) => {
+      const byTrigger = new Map<string, number>();
+      for (const item of items) {
+        byTrigger.set(item.trigger, (byTrigger.get(item.trigger) ?? 0) + 1);
+        if (item.trigger === 'expired') lag.observe(Math.max(0, item.revokedAt - item.expiresAt) / 1000);
+      }
+      for (const [trigger, count] of byTrigger) revocations.inc({ trigger, outcome: 'confirmed' }, count);
+      audit.appendMany(items.map((item) => record(item, item.state)));
     },
     retried: (item, error) => revocations.inc({ trigger: item.trigger, outcome: 'retried', error }),
     parked: (item, error) => {

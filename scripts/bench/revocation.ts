@@ -249,7 +249,7 @@ export async function runRevocationBench(o: RevocationBenchOptions): Promise<Rev
       if (Number(summary.revoked) !== o.mass) throw new Error(`mass revocation confirmed ${summary.revoked} of ${o.mass}`);
       const perSecond = o.mass / seconds;
       report.mass = { leases: o.mass, seconds, leasesPerSecond: Math.round(perSecond), ratioToEvalsha: perSecond / report.floor.evalshaPerSecond };
-      log(`mass revocation: ${o.mass.toLocaleString('en-US')} oauth-jwt leases revoked and confirmed in ${seconds.toFixed(2)} s (${report.mass.leasesPerSecond.toLocaleString('en-US')}/s = ${report.mass.ratioToEvalsha.toFixed(2)}× the EVALSHA floor; each lease takes 3 scripted state changes)`);
+      log(`mass revocation: ${o.mass.toLocaleString('en-US')} oauth-jwt leases revoked and confirmed in ${seconds.toFixed(2)} s (${report.mass.leasesPerSecond.toLocaleString('en-US')}/s = ${report.mass.ratioToEvalsha.toFixed(2)}× the EVALSHA floor; an oauth-jwt lease goes straight to revoked in its selection script: its provider's revocation is local)`);
       verdict('mass revocation end to end', seconds, TARGETS.massSeconds, 's');
     }
 

@@ -16,6 +16,7 @@ export type {
   LeasePlacement,
   LeaseSelection,
   LeaseStore,
+  LocallyRevoked,
   NewLease,
   OperationProgress,
   OperationStep,
@@ -27,6 +28,7 @@ export type {
   RevokeInput,
   SelectionPage,
   StepClaim,
+  StepOptions,
   StoredLeaseEvent,
   SweepResult,
 } from './store.js';

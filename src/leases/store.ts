@@ -203,12 +203,39 @@ export interface OperationStep {
   readonly done: boolean;
   /** Revocations this step accepted and claimed for the caller to attempt (see stepOperation). */
   readonly claimed: RevocationItem[];
+  /** Leases this step took straight to their terminal state (see StepOptions.localProviders). */
+  readonly revoked: LocallyRevoked[];
 }
 
 /** Revocations a step may claim for the caller: up to `max`, until `until`. */
 export interface StepClaim {
   readonly until: number;
   readonly max: number;
+}
+
+export interface StepOptions {
+  /** Up to `claim.max` of the revocations the step queues are claimed for the caller instead of queued as due. */
+  readonly claim?: StepClaim;
+  /**
+   * Providers whose revocation is local (CredentialProvider.localRevocation), by name, with their
+   * kind. A selected lease of one of them (same name and kind) is not queued: the same step takes
+   * it straight to `revoked` (`expired` for the trigger `expired`) — the store's write is the
+   * provider's confirmation — recording a `revoked` event and no `revoking` one, and counting it
+   * as both accepted and confirmed.
+   */
+  readonly localProviders?: ReadonlyMap<string, ProviderKind>;
+  /**
+   * Told the leases revoked at once as each part of the step (a page of one shard) is done, before
+   * the step returns, so the caller can report them while the rest runs. They are in the step's
+   * `revoked` as well.
+   */
+  readonly onRevoked?: (revoked: readonly LocallyRevoked[]) => void;
+}
+
+/** A lease a step revoked at once, as the revocation item it would have been, with its end. */
+export interface LocallyRevoked extends RevocationItem {
+  readonly state: 'revoked' | 'expired';
+  readonly revokedAt: number;
 }
 
 export interface OperationProgress {
@@ -277,6 +304,13 @@ export interface LeaseStore {
    */
   createPending(lease: NewLease, idempotency?: IdempotencyClaim): Promise<CreateResult>;
 
+  /**
+   * Removes a pending lease without an idempotency key, and every index entry of it, for a request
+   * refused before its credential was minted. True when it was removed; false (nothing changes) when
+   * there is no such lease, it is no longer pending, or a key's retries may still look for it.
+   */
+  discardPending(id: string): Promise<boolean>;
+
   /** pending → active with the expiry the provider confirmed. ERR_LEASE_NOT_RENEWABLE if not pending. */
   activate(id: string, expiresAt: number, now: number): Promise<Lease>;
 
@@ -298,13 +332,6 @@ export interface LeaseStore {
    * first trigger wins).
    */
   beginRevoke(id: string, input: RevokeInput): Promise<Lease>;
-  /**
-   * Removes a pending lease without an idempotency key, and every index entry of it, for a request
-   * refused before its credential was minted. True when it was removed; false (nothing changes) when
-   * there is no such lease, it is no longer pending, or a key's retries may still look for it.
-   */
-  discardPending(id: string): Promise<boolean>;
-
 
   /** beginRevoke for many leases at once, without an owner check; optionally claimed by the caller. */
   beginRevokeMany(ids: readonly string[], input: BulkRevokeInput): Promise<BulkRevokeOutcome[]>;
@@ -368,10 +395,11 @@ export interface LeaseStore {
 
   /**
    * Selects and accepts the next leases of the operation (at most about `budget` per shard).
-   * Durable: a crash resumes where it stopped. With `claim`, up to `claim.max` of the accepted
-   * revocations are claimed for the caller (it attempts them at once) instead of queued as due.
+   * Durable: a crash resumes where it stopped. With `options.claim`, up to `claim.max` of the
+   * accepted revocations are claimed for the caller (it attempts them at once) instead of queued
+   * as due; leases of `options.localProviders` are revoked in the same step (see StepOptions).
    */
-  stepOperation(operation: RevocationOperation, budget: number, now: number, claim?: StepClaim): Promise<OperationStep>;
+  stepOperation(operation: RevocationOperation, budget: number, now: number, options?: StepOptions): Promise<OperationStep>;
 
   /** Marks the operation's selection done. */
   finishOperation(id: string, now: number): Promise<void>;

@@ -105,6 +105,16 @@ export interface CredentialProvider {
   revoke(request: RevokeRequest): Promise<void>;
 
   /**
+   * OPTIONAL capability: true when revoke() calls nothing outside warrant, because revoking one
+   * of its credentials means only that its lease stops being active, which warrant itself checks
+   * (oauth-jwt: introspection reports a token inactive once its lease is not active). The lease
+   * store recording the lease as revoked is then the provider's confirmation, so bulk revocations
+   * take such leases straight to `revoked` without queueing a provider attempt. A wrapper whose
+   * revoke() does anything more must not claim it. Absent means false.
+   */
+  readonly localRevocation?: boolean;
+
+  /**
    * OPTIONAL: replaces the credential warrant itself uses at the backend (like Vault's
    * rotate-root) with a fresh one only warrant knows, stores it where the config says, and goes on
    * using it. Throws ERR_ROTATION_UNSUPPORTED when the config gives it nowhere to store it.

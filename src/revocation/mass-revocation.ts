@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { newLeaseId, type Clock, type Trigger } from '../core/index.js';
-import type { LeaseSelection, LeaseStore, OperationProgress, RevocationOperation } from '../leases/index.js';
+import type { LeaseSelection, LeaseStore, LocallyRevoked, OperationProgress, RevocationOperation } from '../leases/index.js';
 import { errorSummary, type Revoker } from './revoker.js';
 
 export interface MassRevocationRequest {
@@ -23,7 +23,7 @@ export interface MassRevocationResult extends MassRevocationProgress {
 export interface MassRevocationOptions {
   /** An operation whose replica stops extending its claim for this long is taken over (default 30 s). */
   readonly visibilityTimeoutMs?: number;
-  /** Leases looked at per shard and step (default 250: each script stays a few milliseconds long). */
+  /** Leases looked at per shard and step (default 2000; a store's scripts each take a few hundred of them). */
   readonly stepBudget?: number;
   /** Progress is reported at most this often (default 200 ms). */
   readonly progressIntervalMs?: number;
@@ -48,7 +48,7 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
-const DEFAULTS = { visibilityTimeoutMs: 30_000, stepBudget: 250, progressIntervalMs: 200, resumeIntervalMs: 2000 };
+const DEFAULTS = { visibilityTimeoutMs: 30_000, stepBudget: 2000, progressIntervalMs: 200, resumeIntervalMs: 2000 };
 
 /**
  * Revokes every lease a selection matches. The operation is recorded before it starts and each
@@ -126,27 +126,48 @@ export class MassRevocation {
     return { operationId: operation.id, ...progress, unconfirmed };
   }
 
-  /** Steps through the selection to its end, keeping the claim alive; stops if another replica took it over. */
+  /**
+   * Steps through the selection to its end, keeping the claim alive; stops if another replica took
+   * it over. Leases of providers whose revocation is local are revoked by the steps themselves; the
+   * audit, metrics and task budgets hear of each part as it is done, while the rest runs, and the
+   * next step waits until those of the step before it have been told.
+   */
   async #select(operation: RevocationOperation, report: () => Promise<void>): Promise<void> {
     const { store, clock, revoker, replicaId, log } = this.#d;
+    const localProviders = revoker.localProviders();
+    let told: Promise<void> = Promise.resolve();
+    const onRevoked = (revoked: readonly LocallyRevoked[]): void => {
+      told = told.then(() => revoker.confirmedAtOnce(revoked));
+    };
+    let toldBefore: Promise<void> = Promise.resolve();
     let extendedAt = Date.now();
-    for (;;) {
-      // This replica attempts what it has room for at once; the rest is queued for any replica.
-      const step = await this.#retrying(() => {
-        const now = clock.now();
-        return store.stepOperation(operation, this.#o.stepBudget, now, { until: now + this.#o.visibilityTimeoutMs, max: revoker.room });
-      });
-      revoker.adopt(step.claimed);
-      revoker.nudge();
-      await report();
-      if (step.done) break;
-      if (Date.now() - extendedAt > this.#o.visibilityTimeoutMs / 3) {
-        extendedAt = Date.now();
-        if (!(await store.extendOperation(operation.id, replicaId, clock.now() + this.#o.visibilityTimeoutMs))) {
-          log.warn({ operation: operation.id }, 'mass revocation was taken over by another replica');
-          return;
+    try {
+      for (;;) {
+        // This replica attempts what it has room for at once; the rest is queued for any replica.
+        const step = await this.#retrying(() => {
+          const now = clock.now();
+          return store.stepOperation(operation, this.#o.stepBudget, now, {
+            claim: { until: now + this.#o.visibilityTimeoutMs, max: revoker.room },
+            localProviders,
+            onRevoked,
+          });
+        });
+        revoker.adopt(step.claimed);
+        revoker.nudge();
+        await toldBefore;
+        toldBefore = told;
+        await report();
+        if (step.done) break;
+        if (Date.now() - extendedAt > this.#o.visibilityTimeoutMs / 3) {
+          extendedAt = Date.now();
+          if (!(await store.extendOperation(operation.id, replicaId, clock.now() + this.#o.visibilityTimeoutMs))) {
+            log.warn({ operation: operation.id }, 'mass revocation was taken over by another replica');
+            return;
+          }
         }
       }
+    } finally {
+      await told;
     }
     await store.finishOperation(operation.id, clock.now());
     log.info({ operation: operation.id }, 'mass revocation selected every matching lease');

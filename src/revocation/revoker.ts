@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { WarrantError, type Clock, type Lease, type Trigger } from '../core/index.js';
-import type { FinishOutcome, LeaseStore, RevocationItem } from '../leases/index.js';
+import { WarrantError, type Clock, type Lease, type ProviderKind, type Trigger } from '../core/index.js';
+import type { FinishOutcome, LeaseStore, LocallyRevoked, RevocationItem } from '../leases/index.js';
 import type { CredentialProvider } from '../providers/index.js';
 import { Batcher } from './batcher.js';
 import { retryDelay } from './backoff.js';
@@ -9,6 +9,8 @@ import { ConcurrencyLimit } from './concurrency-limit.js';
 
 export interface ProviderLookup {
   get(name: string): CredentialProvider | undefined;
+  /** Every configured provider; without it no provider counts as revoking locally. */
+  values?(): Iterable<CredentialProvider>;
 }
 
 export interface RevokeOptions {
@@ -20,6 +22,12 @@ export interface RevokeOptions {
 export interface RevocationHooks {
   /** The provider confirmed; the lease is now revoked (or expired). */
   confirmed?(item: RevocationItem, state: 'revoked' | 'expired', at: number): void;
+  /**
+   * Many confirmations at once: leases a bulk step revoked at once (their provider's revocation is
+   * local), each with its state and time, so the audit can write them in one go. When absent,
+   * confirmed() is told each one.
+   */
+  confirmedMany?(items: readonly LocallyRevoked[]): void;
   /** An attempt failed; it is tried again at retryAt. */
   retried?(item: RevocationItem, error: string, retryAt: number): void;
   /** Given up after the give-up window: the lease is revocation_failed. */
@@ -82,6 +90,8 @@ export interface DrainResult {
 
 /** How long a confirmation waits for others to share its script. */
 const COMPLETION_DELAY_MS = 5;
+/** Leases revoked at once that are told to the hooks and listeners per turn of the event loop. */
+const TELL_SLICE = 64;
 
 type Outcome = 'confirmed' | 'retry' | 'parked' | 'paused' | 'released' | 'lost';
 
@@ -229,6 +239,32 @@ export class Revoker {
     for (const item of items) this.#dispatch(item);
   }
 
+  /**
+   * Providers whose revocation is local (CredentialProvider.localRevocation), by name with their
+   * kind: a bulk step may take their leases straight to revoked, without the queue.
+   */
+  localProviders(): ReadonlyMap<string, ProviderKind> {
+    const local = new Map<string, ProviderKind>();
+    for (const provider of this.#d.providers.values?.() ?? []) if (provider.localRevocation === true) local.set(provider.name, provider.kind);
+    return local;
+  }
+
+  /**
+   * Tells the hooks and the listeners of ended leases about leases a step revoked at once (their
+   * provider's revocation is local): each one is confirmed, as an attempt here would have been.
+   * A slice per turn of the event loop, so a large step never holds the process for long.
+   */
+  async confirmedAtOnce(items: readonly LocallyRevoked[]): Promise<void> {
+    const hooks = this.#d.hooks;
+    for (let start = 0; start < items.length; start += TELL_SLICE) {
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const slice = items.slice(start, start + TELL_SLICE);
+      if (hooks?.confirmedMany !== undefined) hooks.confirmedMany(slice);
+      else for (const item of slice) hooks?.confirmed?.(item, item.state, item.revokedAt);
+      for (const item of slice) this.#tellEnded(item, item.state);
+    }
+  }
+
   /** Tells the worker there may be work now (a sweep or an operation just queued some). */
   nudge(): void {
     const wake = this.#wake;
@@ -363,17 +399,26 @@ export class Revoker {
     if (result !== 'ok') return this.#failed(item, result.error);
     const outcome = await this.#completions.add(item);
     if (outcome.state === 'revoked' || outcome.state === 'expired') {
-      this.#d.hooks?.confirmed?.(item, outcome.state, clock.now());
-      for (const listener of this.#endedListeners) {
-        try {
-          listener({ leaseId: item.leaseId, taskId: item.taskId, owner: item.owner, state: outcome.state });
-        } catch (err) {
-          log.warn({ leaseId: item.leaseId, err: errorSummary(err) }, 'a listener of ended leases failed');
-        }
-      }
+      this.#confirmed(item, outcome.state, clock.now());
       return 'confirmed';
     }
     return 'lost';
+  }
+
+  /** The provider's confirmation is recorded: the hooks and the listeners of ended leases hear of it. */
+  #confirmed(item: RevocationItem, state: 'revoked' | 'expired', at: number): void {
+    this.#d.hooks?.confirmed?.(item, state, at);
+    this.#tellEnded(item, state);
+  }
+
+  #tellEnded(item: RevocationItem, state: 'revoked' | 'expired'): void {
+    for (const listener of this.#endedListeners) {
+      try {
+        listener({ leaseId: item.leaseId, taskId: item.taskId, owner: item.owner, state });
+      } catch (err) {
+        this.#d.log.warn({ leaseId: item.leaseId, err: errorSummary(err) }, 'a listener of ended leases failed');
+      }
+    }
   }
 
   async #failed(item: RevocationItem, error: string): Promise<Outcome> {

@@ -2,7 +2,7 @@
 // Run by leaseStoreContract for every backend. Times are fixed instants passed as `now`.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isLeaseId, leaseIdTime, newLeaseId, type Lease } from '../../src/core/index.js';
-import type { LeaseStore, NewLease, RevocationItem, RevocationOperation, StoredLeaseEvent } from '../../src/leases/index.js';
+import type { LeaseStore, LocallyRevoked, NewLease, RevocationItem, RevocationOperation, StoredLeaseEvent } from '../../src/leases/index.js';
 import { OWNER, T0, newLease, type StoreFactory } from './contract.js';
 
 const SEC = 1000;
@@ -347,7 +347,7 @@ export function revocationContract(makeStore: StoreFactory): void {
         await store.createOperation(op, 'replica-1', T0 + MIN + VT);
         const claimed: RevocationItem[] = [];
         for (let i = 0; i < 100; i++) {
-          const step = await store.stepOperation(op, 10, T0 + MIN, { until: T0 + MIN + VT, max });
+          const step = await store.stepOperation(op, 10, T0 + MIN, { claim: { until: T0 + MIN + VT, max } });
           claimed.push(...step.claimed);
           if (step.done) return claimed;
         }
@@ -393,6 +393,144 @@ export function revocationContract(makeStore: StoreFactory): void {
       await runOperation(store, op, T0 + MIN);
       expect(await store.operationProgress(op.id)).toMatchObject({ matched: 1, accepted: 1 });
       expect(await store.get(lease.id)).toMatchObject({ state: 'revoking', trigger: 'expired' });
+    });
+
+    describe('providers whose revocation is local', () => {
+      const LOCAL = new Map([['tokens', 'oauth-jwt' as const]]);
+      const jwt = { provider: 'tokens', providerKind: 'oauth-jwt' as const };
+
+      /** Runs the operation to its end with the local providers, collecting what the steps revoked. */
+      async function runLocal(op: RevocationOperation, now: number, budget = 2): Promise<LocallyRevoked[]> {
+        await store.createOperation(op, 'replica-1', now + VT);
+        const revoked: LocallyRevoked[] = [];
+        for (let i = 0; i < 100; i++) {
+          const step = await store.stepOperation(op, budget, now, { claim: { until: now + VT, max: 1000 }, localProviders: LOCAL });
+          revoked.push(...step.revoked);
+          if (step.done) {
+            await store.finishOperation(op.id, now);
+            return revoked;
+          }
+        }
+        throw new Error('operation did not end');
+      }
+
+      it('takes their leases straight to revoked in the step, counted as accepted and confirmed, and queues the rest', async () => {
+        const a = await activeLease(store, { ...jwt, issuedAt: T0 });
+        const p = (await store.createPending(newLease({ ...jwt, issuedAt: T0 + 1, taskId: 'task-2' }))).lease;
+        const db = await activeLease(store, { issuedAt: T0 + 2 });
+        // Same name, another kind: not the configured provider's lease, so it goes through the queue.
+        const other = await activeLease(store, { provider: 'tokens', providerKind: 'postgres', issuedAt: T0 + 3 });
+        const op = operation({ selection: {} });
+        const now = T0 + MIN;
+        const revoked = await runLocal(op, now);
+
+        const item = (lease: Lease): LocallyRevoked => ({
+          leaseId: lease.id,
+          provider: 'tokens',
+          providerKind: 'oauth-jwt',
+          handle: lease.handle,
+          owner: OWNER,
+          taskId: lease.taskId,
+          trigger: 'operator',
+          reason: 'incident 7',
+          expiresAt: lease.expiresAt,
+          revokeRequestedAt: now,
+          queuedAt: now,
+          attempts: 0,
+          operation: op.id,
+          state: 'revoked',
+          revokedAt: now,
+        });
+        expect([...revoked].sort((x, y) => (x.leaseId < y.leaseId ? -1 : 1))).toEqual([item(a), item(p)].sort((x, y) => (x.leaseId < y.leaseId ? -1 : 1)));
+        for (const lease of [a, p]) {
+          expect(await store.get(lease.id)).toMatchObject({ state: 'revoked', trigger: 'operator', reason: 'incident 7', revokeRequestedAt: now, revokedAt: now });
+        }
+        expect(await store.operationProgress(op.id)).toEqual({ matched: 4, accepted: 4, alreadyRevoking: 0, confirmed: 2, failed: 0, selecting: false });
+        expect(await store.operationUnconfirmed(op.id, 10)).toEqual([db.id, other.id].sort());
+        expect((await store.revoking(10)).sort()).toEqual([db.id, other.id].sort());
+        expect(await store.revocationStats(now)).toEqual({ queued: 2, due: 0, failed: 0 });
+        // Out of the work indexes: nothing left to expire, abandon or claim for them.
+        expect(await store.dueForExpiry(T0 + 10 * 60 * MIN, 10)).toEqual([]);
+        expect(await store.stalePending(T0 + 10 * MIN, 10)).toEqual([]);
+        const claimed = await store.claimRevocations({ now: now + VT, limit: 10, visibilityMs: VT });
+        expect(claimed.items.map((i) => i.leaseId).sort()).toEqual([db.id, other.id].sort());
+        // Still listed with their task; a second operation finds nothing left to revoke.
+        expect((await store.listByTask('task-2')).map((l) => [l.id, l.state])).toEqual([[p.id, 'revoked']]);
+        expect(await runLocal(operation({ id: newLeaseId(T0 + 1), selection: { provider: 'tokens' } }), now + SEC)).toEqual([]);
+        expect(await store.finishRevoke(a.id, now + 2 * SEC)).toMatchObject({ state: 'revoked', revokedAt: now });
+      });
+
+      it('records one revoked event per lease and no revoking event', async () => {
+        const start = await store.readEvents(undefined, 10);
+        const a = await activeLease(store, { ...jwt });
+        const db = await activeLease(store, { issuedAt: T0 + 1 });
+        await runLocal(operation({ trigger: 'identity', selection: {} }), T0 + MIN);
+        const events = (await allEvents(store, start.cursor)).filter((e) => e.type !== 'issued');
+        expect(events.filter((e) => e.leaseId === a.id)).toEqual([
+          { leaseId: a.id, taskId: 'task-1', owner: OWNER, type: 'revoked', state: 'revoked', trigger: 'identity', expiresAt: a.expiresAt, at: T0 + MIN },
+        ]);
+        expect(events.filter((e) => e.leaseId === db.id).map((e) => e.type)).toEqual(['revoking']);
+      });
+
+      it('revokes at once a revocation_failed lease an operator selects again, keeping its first trigger', async () => {
+        const lease = await activeLease(store, { ...jwt });
+        await store.beginRevoke(lease.id, { trigger: 'task_completed', reason: 'done', now: T0 + SEC });
+        await store.parkRevocations([{ leaseId: lease.id, error: 'ERR_PROVIDER_NOT_FOUND' }], T0 + 2 * SEC);
+        const op = operation({ selection: { states: ['revocation_failed'] } });
+        const revoked = await runLocal(op, T0 + MIN);
+        expect(revoked).toEqual([
+          {
+            leaseId: lease.id,
+            provider: 'tokens',
+            providerKind: 'oauth-jwt',
+            handle: lease.handle,
+            owner: OWNER,
+            taskId: 'task-1',
+            trigger: 'task_completed',
+            reason: 'done',
+            expiresAt: lease.expiresAt,
+            revokeRequestedAt: T0 + SEC,
+            queuedAt: T0 + MIN,
+            attempts: 0,
+            operation: op.id,
+            state: 'revoked',
+            revokedAt: T0 + MIN,
+          },
+        ]);
+        const stored = await store.get(lease.id);
+        expect(stored).toMatchObject({ state: 'revoked', trigger: 'task_completed', reason: 'done', revokedAt: T0 + MIN });
+        expect(stored?.revocationError).toBeUndefined();
+        expect(stored?.revocationAttempts).toBeUndefined();
+        expect(await store.revocationStats(T0 + MIN)).toEqual({ queued: 0, due: 0, failed: 0 });
+        expect(await store.operationProgress(op.id)).toMatchObject({ matched: 1, accepted: 1, confirmed: 1 });
+      });
+
+      it('revokes a task selection and a list of ids at once, and forgets the leases after their retention', async () => {
+        const short = await makeStore({ terminalRetentionMs: 5 * MIN });
+        const inTask = async (issuedAt: number) =>
+          (await short.createPending(newLease({ ...jwt, taskId: 'task-9', issuedAt, id: short.newLeaseId({ owner: OWNER, taskId: 'task-9' }, issuedAt) }))).lease;
+        const mine = [await inTask(T0), await inTask(T0 + 1)];
+        const listed = (await short.createPending(newLease({ ...jwt, issuedAt: T0 + 2 }))).lease;
+        const run = async (op: RevocationOperation): Promise<string[]> => {
+          await short.createOperation(op, 'replica-1', T0 + MIN + VT);
+          const out: string[] = [];
+          for (let i = 0; i < 100; i++) {
+            const step = await short.stepOperation(op, 1, T0 + MIN, { localProviders: LOCAL });
+            out.push(...step.revoked.map((r) => r.leaseId));
+            if (step.done) return out.sort();
+          }
+          throw new Error('operation did not end');
+        };
+        expect(await run(operation({ selection: { taskId: 'task-9' } }))).toEqual(mine.map((l) => l.id).sort());
+        expect(await run(operation({ id: newLeaseId(T0 + 5), selection: { leaseIds: [listed.id] } }))).toEqual([listed.id]);
+        expect((await short.listByTask('task-9')).map((l) => l.state)).toEqual(['revoked', 'revoked']);
+        // Retention counts from the revocation, as for any terminal lease.
+        const later = await inTask(T0 + 10 * MIN);
+        await short.beginRevoke(later.id, { trigger: 'operator', now: T0 + 10 * MIN });
+        await short.finishRevoke(later.id, T0 + 10 * MIN);
+        expect((await short.listByTask('task-9')).map((l) => l.id)).toEqual([later.id]);
+        await short.close();
+      });
     });
 
     it('lets another replica take over an operation whose claim lapsed, and only then', async () => {

@@ -197,6 +197,61 @@ describe('RedisLeaseStore', () => {
     expect(await client.zrange(k.task('task-1'), '0', '-1')).toEqual([recent]);
   });
 
+  it('pages a selection through leases issued in the same millisecond a budget at a time, even once the cursor lease left the index', async () => {
+    const prefix = uniquePrefix();
+    const store = storeFor(prefix);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const id = store.newLeaseId({ owner: OWNER, taskId: 'task-1' }, T0);
+      await store.createPending(newLease({ id, issuedAt: T0 }));
+      ids.push(id);
+    }
+    const shard = leaseStoreKeys(prefix).shardOf(ids[0]!);
+    const op = { id: newLeaseId(T0 + 1), selection: {}, trigger: 'operator' as const, reason: 'drill', requestedBy: 'ops', createdAt: T0 + 1, upTo: T0 + 1 };
+    await store.createOperation(op, 'r1', T0 + 60_000);
+    const step = async () => (await store.stepOperation(op, 4, T0 + 1, { claim: { until: T0 + 30_000, max: 1000 } })).claimed.map((c) => c.leaseId);
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await step();
+      expect(page).toHaveLength(4);
+      seen.push(...page);
+    }
+    // The lease the cursor names leaves the paging index (its retention ended): the rest still comes, once.
+    const cursor = await client.hget(shard.operation(op.id), 'cursor');
+    expect(cursor).toMatch(new RegExp(`^s:${T0}:[0-9a-z]{26}$`));
+    await client.zrem(shard.all, cursor!.split(':')[2]!);
+    for (let i = 0; i < 10 && seen.length < 30; i++) seen.push(...(await step()));
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect(await store.operationProgress(op.id)).toMatchObject({ matched: 30, accepted: 30 });
+  });
+
+  it('fails a step as a whole when one shard fails, and a retry neither skips nor counts anything twice', async () => {
+    const prefix = uniquePrefix();
+    const store = storeFor(prefix);
+    const k = leaseStoreKeys(prefix);
+    const ids: string[] = [];
+    for (let i = 0; i < 64; i++) {
+      const id = store.newLeaseId({ owner: OWNER, taskId: `task-${i % 16}` }, T0);
+      await store.createPending(newLease({ id, issuedAt: T0, taskId: `task-${i % 16}`, provider: 'tokens', providerKind: 'oauth-jwt' }));
+      ids.push(id);
+    }
+    const op = { id: newLeaseId(T0 + 1), selection: {}, trigger: 'operator' as const, reason: 'drill', requestedBy: 'ops', createdAt: T0 + 1, upTo: T0 + 1 };
+    await store.createOperation(op, 'r1', T0 + 60_000);
+    const broken = k.shards[9]!.operation(op.id);
+    await client.set(broken, 'not a hash');
+    const options = { localProviders: new Map([['tokens', 'oauth-jwt' as const]]) };
+    const revoked: string[] = [];
+    const first = await rejection(store.stepOperation(op, 2, T0 + 1, { ...options, onRevoked: (r) => revoked.push(...r.map((l) => l.leaseId)) }));
+    expect(first.code).toBe('ERR_INTERNAL');
+    await client.del(broken);
+    for (let i = 0; i < 50; i++) {
+      const step = await store.stepOperation(op, 2, T0 + 1, { ...options, onRevoked: (r) => revoked.push(...r.map((l) => l.leaseId)) });
+      if (step.done) break;
+    }
+    expect(revoked.sort()).toEqual([...ids].sort());
+    expect(await store.operationProgress(op.id)).toMatchObject({ matched: 64, accepted: 64, confirmed: 64, alreadyRevoking: 0 });
+  });
+
   it('stores an idempotency record under a digest of owner and key, for at most its ttl', async () => {
     const prefix = uniquePrefix();
     const store = storeFor(prefix);

@@ -74,6 +74,42 @@ describe('RevokeMatching', () => {
     expect(confirmed).toHaveLength(2);
   });
 
+  it('takes oauth-jwt leases straight to revoked: watchers, introspection, audit and metrics all hear of each', async () => {
+    const confirmedCount = async (): Promise<number> => {
+      const text = await (await fetch(`${h.httpBase}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('warrant_revocations_total{trigger="deviation",outcome="confirmed"}'));
+      return line === undefined ? 0 : Number(line.split(' ').pop());
+    };
+    const events: [string, string][] = [];
+    const watch = alpha.watchLeases({ taskId: 'm-local' }, (e) => events.push([e.type, e.lease?.trigger ?? '']));
+    await new Promise((r) => setTimeout(r, 200));
+    const issued = [];
+    for (let i = 0; i < 3; i++) {
+      issued.push(await alpha.issueTaskCredential({ task: { id: 'm-local', purpose: 'p', attributes: {}, parent_id: '' }, provider: 'orders-api', scope: [] }));
+    }
+    const tokens = issued.map((r) => r.credential!.oauth_token!.access_token);
+    for (const token of tokens) expect(await h.introspect(token)).toMatchObject({ active: true });
+    const before = await confirmedCount();
+
+    const done = await operator.revokeMatching({ selector: { task_id: 'm-local' }, reason: 'siem alert 78', trigger: 'TRIGGER_DEVIATION' }, () => undefined);
+    expect(done).toMatchObject({ matched: '3', accepted: '3', revoked: '3', revoking: '0', failed: '0', done: true });
+    for (const token of tokens) expect(await h.introspect(token)).toEqual({ active: false });
+    for (const r of issued) {
+      expect((await operator.getLease(r.lease!.id)).lease).toMatchObject({ state: 'LEASE_STATE_REVOKED', trigger: 'TRIGGER_DEVIATION', reason: 'siem alert 78' });
+    }
+    expect(await confirmedCount()).toBe(before + 3);
+    await h.server.audit.flush();
+    const confirmed = readAudit(h).filter((r) => r['phase'] === 'confirmed' && r['operation'] === done.operation_id);
+    expect(confirmed.map((r) => [(r['lease'] as { id: string; state: string }).id, (r['lease'] as { state: string }).state, r['trigger'], r['reason']]).sort()).toEqual(
+      issued.map((r) => [r.lease!.id, 'revoked', 'deviation', 'siem alert 78']).sort(),
+    );
+    // Each watcher hears the end of each lease once, with its trigger; there is no revoking stage to hear of.
+    await eventually(async () => (events.filter(([t]) => t === 'LEASE_EVENT_TYPE_REVOKED').length === 3 ? true : undefined));
+    watch.cancel();
+    await watch.done;
+    expect(events.filter(([t]) => t !== 'LEASE_EVENT_TYPE_ISSUED')).toEqual(Array(3).fill(['LEASE_EVENT_TYPE_REVOKED', 'TRIGGER_DEVIATION']));
+  });
+
   it('selects by trust domain, provider and issue time, and leaves what does not match', async () => {
     const early = await issue(beta, 'm-2');
     await new Promise((r) => setTimeout(r, 20));

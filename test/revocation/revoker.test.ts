@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock, WarrantError, newLeaseId, type Lease } from '../../src/core/index.js';
 import { MemoryLeaseStore, type LeaseStore, type RevocationItem } from '../../src/leases/index.js';
 import { OAuthJwtProvider, parseOAuthJwtConfig, type CredentialProvider } from '../../src/providers/index.js';
-import { CircuitBreaker, Revoker, retryDelay, type RevocationHooks, type RevokerOptions } from '../../src/revocation/index.js';
+import { CircuitBreaker, MassRevocation, Revoker, retryDelay, type RevocationHooks, type RevokerOptions } from '../../src/revocation/index.js';
 import { CountingProvider } from '../support/counting-provider.js';
 
 const DOWN = new WarrantError('ERR_PROVIDER_UNAVAILABLE', 'provider api is unreachable');
@@ -228,5 +228,67 @@ describe('Revoker', () => {
     await f.revoker.stop();
     for (const l of leases) expect(await state(f.store, l.id)).toBe('revoked');
     expect(f.provider.repeats).toBe(0);
+  });
+});
+
+describe('mass revocation of leases whose provider revokes locally', () => {
+  async function local(hooks: (heard: string[]) => RevocationHooks) {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+    const store = new MemoryLeaseStore();
+    const jwt = await OAuthJwtProvider.create(
+      'api',
+      parseOAuthJwtConfig({ kind: 'oauth-jwt', issuer: 'https://w.example', audience: 'https://api.example', scopes: ['read'] }, 'providers.api'),
+      { clock },
+    );
+    // The same provider behind a wrapper that counts its revocations: not local, so it is queued.
+    const counted = new CountingProvider(jwt);
+    const providers = new Map<string, CredentialProvider>([
+      ['api', jwt],
+      ['counted', counted],
+    ]);
+    const heard: string[] = [];
+    const log = pino({ level: 'silent' });
+    const revoker = new Revoker({ store, providers, clock, log, hooks: hooks(heard) });
+    const ended: string[] = [];
+    revoker.onEnded((e) => ended.push(`${e.leaseId}:${e.state}`));
+    const mass = new MassRevocation({ store, revoker, clock, log, replicaId: 'r1' });
+    const lease = async (provider: string): Promise<Lease> => {
+      const now = clock.now();
+      const id = store.newLeaseId({ owner: OWNER, taskId: 't' }, now);
+      await store.createPending({ id, owner: OWNER, trustDomain: 'svc.example', taskId: 't', provider, providerKind: 'oauth-jwt', scope: ['read'], handle: id, issuedAt: now, expiresAt: now + 60_000, maxExpiresAt: now + 3_600_000 });
+      return store.activate(id, now + 60_000, now);
+    };
+    return { clock, store, revoker, mass, heard, ended, counted, lease };
+  }
+
+  it('revokes them in the selection itself, and tells the hooks (all at once) and the listeners of each', async () => {
+    const f = await local((heard) => ({
+      confirmedMany: (items) => heard.push(...items.map((i) => `${i.leaseId}:${i.state}:${i.trigger}:${i.reason}`)),
+      confirmed: (item) => heard.push(`one:${item.leaseId}`),
+    }));
+    expect(f.revoker.localProviders()).toEqual(new Map([['api', 'oauth-jwt']]));
+    const mine = [await f.lease('api'), await f.lease('api'), await f.lease('api')];
+    const queued = await f.lease('counted');
+    f.clock.advance(1000);
+    const result = await f.mass.run({ selection: {}, trigger: 'deviation', reason: 'drill', requestedBy: 'ops' }, { confirmTimeoutMs: 0 });
+    expect(result).toMatchObject({ matched: 4, accepted: 4, confirmed: 3, failed: 0, selecting: false, unconfirmed: [queued.id] });
+    expect(f.heard.filter((h) => !h.startsWith('one:')).sort()).toEqual(mine.map((l) => `${l.id}:revoked:deviation:drill`).sort());
+    expect(f.ended.filter((e) => !e.startsWith(queued.id)).sort()).toEqual(mine.map((l) => `${l.id}:revoked`).sort());
+    for (const l of mine) expect(await state(f.store, l.id)).toBe('revoked');
+    // The wrapped provider's lease was accepted as revoking, claimed for this replica and attempted at its revoke().
+    const deadline = Date.now() + 5000;
+    while ((await state(f.store, queued.id)) !== 'revoked' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(await state(f.store, queued.id)).toBe('revoked');
+    expect([...f.counted.revoked.keys()]).toEqual([queued.id]);
+    expect(f.ended).toContain(`${queued.id}:revoked`);
+    expect(f.heard.filter((h) => h.startsWith('one:'))).toEqual([`one:${queued.id}`]);
+  });
+
+  it('tells confirmed() each one when the hooks take no batch', async () => {
+    const f = await local((heard) => ({ confirmed: (item, state) => heard.push(`${item.leaseId}:${state}`) }));
+    const mine = [await f.lease('api'), await f.lease('api')];
+    await f.mass.run({ selection: {}, trigger: 'operator', reason: 'drill', requestedBy: 'ops' }, { confirmTimeoutMs: 0 });
+    expect(f.heard.sort()).toEqual(mine.map((l) => `${l.id}:revoked`).sort());
+    expect(f.ended).toHaveLength(2);
   });
 });

@@ -56,6 +56,7 @@ import type {
   LeasePlacement,
   LeaseSelection,
   LeaseStore,
+  LocallyRevoked,
   NewLease,
   OperationProgress,
   OperationStep,
@@ -66,7 +67,7 @@ import type {
   RevocationQueueStats,
   RevokeInput,
   SelectionPage,
-  StepClaim,
+  StepOptions,
   StoredLeaseEvent,
   SweepResult,
 } from '../store.js';
@@ -501,18 +502,26 @@ export class MemoryLeaseStore implements LeaseStore {
     return true;
   }
 
-  async stepOperation(operation: RevocationOperation, budget: number, now: number, claim?: StepClaim): Promise<OperationStep> {
+  async stepOperation(operation: RevocationOperation, budget: number, now: number, options: StepOptions = {}): Promise<OperationStep> {
     this.#open();
     checkLimit(budget, MAX_ID_BATCH);
+    const { claim, localProviders } = options;
     const op = this.#operations.get(operation.id);
-    if (op === undefined || !op.selecting || op.stepped) return { done: true, claimed: [] };
+    if (op === undefined || !op.selecting || op.stepped) return { done: true, claimed: [], revoked: [] };
     const claimed: RevocationItem[] = [];
+    const revoked: LocallyRevoked[] = [];
     // One step selects everything: the whole store is in this process anyway.
     for (const [lease, verdict] of this.#select(operation.selection, operation.upTo)) {
       if (verdict === 'no') continue;
       op.matched++;
       if (verdict === 'already') {
         op.already++;
+        continue;
+      }
+      if (localProviders?.get(lease.provider) === lease.providerKind) {
+        revoked.push(this.#revokeAtOnce(lease, operation, now));
+        op.accepted++;
+        op.confirmed++;
         continue;
       }
       const claiming = claim !== undefined && claimed.length < claim.max && lease.state !== 'revocation_failed';
@@ -523,7 +532,8 @@ export class MemoryLeaseStore implements LeaseStore {
       if (claiming) claimed.push({ ...this.#item(accepted), claimedUntil: claim.until });
     }
     op.stepped = true;
-    return { done: true, claimed };
+    if (revoked.length > 0) options.onRevoked?.(revoked);
+    return { done: true, claimed, revoked };
   }
 
   async finishOperation(id: string, _now: number): Promise<void> {
@@ -637,6 +647,46 @@ export class MemoryLeaseStore implements LeaseStore {
     this.#queue.set(lease.id, dueAt);
     this.#emit('revoking', next, now);
     return next;
+  }
+
+  /**
+   * pending|active|revocation_failed → revoked (or expired) in one step, for a provider whose
+   * revocation is local: accepted and confirmed at once, with a `revoked` event and no `revoking`
+   * one. A revocation_failed lease keeps its first trigger, reason and request time.
+   */
+  #revokeAtOnce(lease: Lease, operation: RevocationOperation, now: number): LocallyRevoked {
+    const retry = lease.state === 'revocation_failed';
+    const trigger = retry ? (lease.trigger ?? operation.trigger) : operation.trigger;
+    const reason = retry ? lease.reason : operation.reason;
+    const revokeRequestedAt = retry ? (lease.revokeRequestedAt ?? now) : now;
+    const state: 'revoked' | 'expired' = trigger === 'expired' ? 'expired' : 'revoked';
+    const base = without(lease, 'revocationAttempts', 'revocationError', 'reason');
+    const finished = freezeLease({ ...base, state, trigger, revokeRequestedAt, revokedAt: now, ...(reason === undefined ? {} : { reason }) });
+    this.#leases.set(lease.id, finished);
+    this.#pending.delete(lease.id);
+    this.#active.delete(lease.id);
+    this.#failed.delete(lease.id);
+    this.#book.delete(lease.id);
+    this.#retired.push({ id: lease.id, purgeAt: now + this.#retentionMs });
+    this.#emit(state, finished, now);
+    this.#purge(now);
+    return {
+      leaseId: lease.id,
+      provider: lease.provider,
+      providerKind: lease.providerKind,
+      handle: lease.handle,
+      owner: lease.owner,
+      taskId: lease.taskId,
+      trigger,
+      expiresAt: lease.expiresAt,
+      revokeRequestedAt,
+      queuedAt: now,
+      attempts: 0,
+      operation: operation.id,
+      ...(reason === undefined ? {} : { reason }),
+      state,
+      revokedAt: now,
+    };
   }
 
   #finish(lease: Lease, now: number): Lease {

@@ -90,6 +90,31 @@ export class RedisContext {
     return Promise.all(this.shards.map(fn));
   }
 
+  /**
+   * Runs `fn` for every shard, at most `limit` at a time, in shard order. After a failure no shard
+   * is started, and the call rejects (with the first error) only once every started one settled.
+   */
+  async eachShardLimited<T>(limit: number, fn: (shard: ShardKeys) => Promise<T>): Promise<T[]> {
+    const out: T[] = new Array(this.shards.length);
+    let next = 0;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (!failed && next < this.shards.length) {
+        const index = next++;
+        try {
+          out[index] = await fn(this.shards[index]!);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    };
+    const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, this.shards.length) }, worker));
+    const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected !== undefined) throw rejected.reason;
+    return out;
+  }
+
   /** Groups items by the shard of their lease id, keeping each group's order. */
   byShard<T>(items: readonly T[], leaseId: (item: T) => string): Map<ShardKeys, T[]> {
     const groups = new Map<ShardKeys, T[]>();

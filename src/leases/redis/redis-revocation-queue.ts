@@ -17,8 +17,8 @@ import type { ShardKeys } from './keys.js';
 import { fieldsFromFlatReply, revocationItemFromFields } from './lease-hash.js';
 import { RedisContext, chunks, earliest, scoredPairs, unexpectedReply } from './redis-context.js';
 
-/** Retired leases leaving the `all` index per completion batch: keeps every script short. */
-const RETIRED_PURGE_BATCH = 100;
+/** Retired leases leaving the `all` index per script that ends leases: keeps every script short. */
+export const RETIRED_PURGE_BATCH = 100;
 
 export interface BeginRevokeArgs {
   readonly trigger: Trigger;

@@ -3,14 +3,33 @@
 // by one script, which also saves the shard's cursor. A recorded operation therefore resumes after a
 // crash exactly where it stopped.
 import { PROVIDER_KINDS, TRIGGERS, WarrantError, type ProviderKind, type Trigger } from '../../core/index.js';
-import type { LeaseSelection, OperationProgress, OperationStep, RevocationItem, RevocationOperation, SelectionPage, StepClaim } from '../store.js';
+import type {
+  LeaseSelection,
+  LocallyRevoked,
+  OperationProgress,
+  OperationStep,
+  RevocationItem,
+  RevocationOperation,
+  SelectionPage,
+  StepClaim,
+  StepOptions,
+} from '../store.js';
 import type { ShardKeys } from './keys.js';
 import { fieldsFromFlatReply } from './lease-hash.js';
 import { RedisContext, scoredPairs, unexpectedReply } from './redis-context.js';
+import { RETIRED_PURGE_BATCH } from './redis-revocation-queue.js';
 import { ScriptResult } from './script-result.js';
 
 /** Ids a dry run looks at per shard and call. */
 const COUNT_PAGE = 2000;
+/** Leases one accepting script looks at: keeps each script a few milliseconds long. */
+const SELECT_PAGE = 250;
+/**
+ * Shards a step works at once. Enough to keep Redis busy; few enough that the scripts waiting on
+ * the bulk connection (Redis runs one connection's pipelined commands in a row) hold other
+ * clients' commands back for only a few scripts' time.
+ */
+const SHARDS_AT_ONCE = 4;
 
 interface SourcePage {
   readonly ids: string[];
@@ -53,19 +72,11 @@ async function readPage(
     const last = page[page.length - 1];
     return { ids: page.map((e) => e.id), cursor: last === undefined ? '' : `s:${last.score}:${last.id}`, done: page.length < budget };
   }
-  const score = Number(at[1]);
-  const lastId = at[2]!;
-  // Entries of the cursor's millisecond come separately: a score range cannot start mid-score.
-  const [same, rest] = await ctx.pipeline('select', (p) => {
-    p.zrangebyscore(shard.all, score, score);
-    p.zrangebyscore(shard.all, `(${score}`, max, 'WITHSCORES', 'LIMIT', 0, budget);
-  });
-  const tied = ((same as string[]) ?? []).filter((id) => id > lastId);
-  const later = scoredPairs(rest);
-  const ids = [...tied, ...later.map((e) => e.id)];
-  const last = later[later.length - 1];
-  const next = last !== undefined ? `s:${last.score}:${last.id}` : tied.length > 0 ? `s:${score}:${tied[tied.length - 1]!}` : cursor;
-  return { ids, cursor: next, done: later.length < budget };
+  // What follows the cursor's lease in the index, even within its millisecond (all-page-1.lua).
+  const [ended, lastScore, ...ids] = await ctx.script('allPage', [shard.all], [at[1]!, at[2]!, String(max), String(budget), `(${at[1]!}`]);
+  if (typeof lastScore !== 'string' || !ids.every((id): id is string => typeof id === 'string')) throw unexpectedReply('select');
+  const last = ids[ids.length - 1];
+  return { ids, cursor: last === undefined ? cursor : `s:${Number(lastScore)}:${last}`, done: ended === 1 };
 }
 
 interface SelectArgs {
@@ -78,6 +89,8 @@ interface SelectArgs {
   readonly cursor: string;
   readonly done: boolean;
   readonly claim?: StepClaim;
+  /** Providers whose leases are revoked at once, and each id's task as read (null: unknown). */
+  readonly local?: { readonly providers: ReadonlyMap<string, ProviderKind>; readonly tasks: readonly (string | null)[] };
 }
 
 interface SelectReply {
@@ -86,6 +99,7 @@ interface SelectReply {
   readonly already: number;
   readonly sample: string[];
   readonly claimed: RevocationItem[];
+  readonly revoked: LocallyRevoked[];
 }
 
 /** A claimed item as select-n.lua returns it: { id, provider, kind, handle, owner, task, trigger, reason, expiresAt, requestedAt }. */
@@ -111,6 +125,69 @@ function claimedItem(entry: unknown, operation: string, claimedUntil: number): R
   };
 }
 
+/** A revocation_failed lease revoked at once, as select-n.lua returns it: a claimed item's fields, then the state. */
+function retriedItem(entry: unknown, operation: string, now: number): LocallyRevoked {
+  if (!Array.isArray(entry) || entry.length !== 11 || !entry.every((v) => typeof v === 'string')) throw unexpectedReply('select');
+  const [id, provider, kind, handle, owner, taskId, trigger, reason, expiresAt, requestedAt, state] = entry as string[];
+  if (!PROVIDER_KINDS.includes(kind as ProviderKind) || !TRIGGERS.includes(trigger as Trigger) || (state !== 'revoked' && state !== 'expired')) {
+    throw unexpectedReply('select');
+  }
+  return {
+    leaseId: id!,
+    provider: provider!,
+    providerKind: kind as ProviderKind,
+    handle: handle === '' ? id! : handle!,
+    owner: owner!,
+    taskId: taskId!,
+    trigger: trigger as Trigger,
+    expiresAt: Number(expiresAt),
+    revokeRequestedAt: Number(requestedAt),
+    queuedAt: now,
+    attempts: 0,
+    operation,
+    ...(reason === '' ? {} : { reason: reason! }),
+    state,
+    revokedAt: now,
+  };
+}
+
+/** The leases select-n.lua revoked at once with the call's own trigger and reason: six values each. */
+function revokedItems(flat: readonly unknown[], a: SelectArgs, providers: ReadonlyMap<string, ProviderKind>): LocallyRevoked[] {
+  if (flat.length % 6 !== 0) throw unexpectedReply('select');
+  const state = a.trigger === 'expired' ? 'expired' : 'revoked';
+  const reason = a.reason === undefined ? {} : { reason: a.reason };
+  const out: LocallyRevoked[] = [];
+  for (let i = 0; i < flat.length; i += 6) {
+    const id = flat[i];
+    const provider = flat[i + 1];
+    const handle = flat[i + 2];
+    const owner = flat[i + 3];
+    const taskId = flat[i + 4];
+    const kind = providers.get(provider as string);
+    if (typeof id !== 'string' || kind === undefined || typeof handle !== 'string' || typeof owner !== 'string' || typeof taskId !== 'string') {
+      throw unexpectedReply('select');
+    }
+    out.push({
+      leaseId: id,
+      provider: provider as string,
+      providerKind: kind,
+      handle: handle === '' ? id : handle,
+      owner,
+      taskId,
+      trigger: a.trigger,
+      expiresAt: Number(flat[i + 5]),
+      revokeRequestedAt: a.now,
+      queuedAt: a.now,
+      attempts: 0,
+      operation: a.operation,
+      ...reason,
+      state,
+      revokedAt: a.now,
+    });
+  }
+  return out;
+}
+
 async function selectInShard(
   ctx: RedisContext,
   shard: ShardKeys,
@@ -119,6 +196,16 @@ async function selectInShard(
   a: SelectArgs,
 ): Promise<SelectReply> {
   const accepting = a.mode === 'accept';
+  const tasks = a.local?.tasks;
+  const leaseKeys: string[] = [];
+  const leaseArgs: string[] = [];
+  ids.forEach((id, i) => {
+    const key = shard.lease(id);
+    const task = tasks?.[i] ?? null;
+    leaseKeys.push(key, task === null ? key : shard.task(task));
+    leaseArgs.push(id, task ?? '');
+  });
+  const providers = a.local === undefined ? [] : [...a.local.providers].flat();
   const reply = await ctx.script(
     'select',
     [
@@ -128,7 +215,9 @@ async function selectInShard(
       shard.failed,
       shard.events,
       accepting ? shard.operation(a.operation) : shard.pending,
-      ...ids.map((id) => shard.lease(id)),
+      shard.all,
+      shard.retired,
+      ...leaseKeys,
     ],
     [
       String(a.now),
@@ -152,11 +241,22 @@ async function selectInShard(
       selection.taskId ?? '',
       a.claim === undefined ? '' : String(a.claim.until),
       String(a.claim?.max ?? 0),
-      ...ids,
+      String(RETIRED_PURGE_BATCH),
+      String(providers.length / 2),
+      ...providers,
+      ...leaseArgs,
     ],
   );
-  const [matched, accepted, already, sample, claimed] = reply;
-  if (typeof matched !== 'number' || typeof accepted !== 'number' || typeof already !== 'number' || !Array.isArray(sample) || !Array.isArray(claimed)) {
+  const [matched, accepted, already, sample, claimed, revoked, retried] = reply;
+  if (
+    typeof matched !== 'number' ||
+    typeof accepted !== 'number' ||
+    typeof already !== 'number' ||
+    !Array.isArray(sample) ||
+    !Array.isArray(claimed) ||
+    !Array.isArray(revoked) ||
+    !Array.isArray(retried)
+  ) {
     throw unexpectedReply('select');
   }
   return {
@@ -165,7 +265,19 @@ async function selectInShard(
     already,
     sample: sample.filter((s): s is string => typeof s === 'string'),
     claimed: a.claim === undefined ? [] : claimed.map((entry) => claimedItem(entry, a.operation, a.claim!.until)),
+    revoked:
+      a.local === undefined
+        ? []
+        : [...revokedItems(revoked, a, a.local.providers), ...retried.map((entry) => retriedItem(entry, a.operation, a.now))],
   };
+}
+
+/** Each lease's task id (null where the lease is gone), read in one script. */
+async function tasksOf(ctx: RedisContext, shard: ShardKeys, ids: readonly string[]): Promise<(string | null)[]> {
+  if (ids.length === 0) return [];
+  const reply = await ctx.script('leaseField', ids.map((id) => shard.lease(id)), ['t']);
+  if (reply.length !== ids.length) throw unexpectedReply('leaseField');
+  return reply.map((t) => (typeof t === 'string' ? t : null));
 }
 
 function encodeCursor(shards: readonly string[]): string {
@@ -302,30 +414,74 @@ export async function stepOperation(
   op: RevocationOperation,
   budget: number,
   now: number,
-  claim: StepClaim | undefined,
+  options: StepOptions,
 ): Promise<OperationStep> {
+  const { claim } = options;
   // The claim's share of each shard; together never more than claim.max.
   const count = ctx.shards.length;
   const share = (index: number) => (claim === undefined ? 0 : Math.floor(claim.max / count) + (index < claim.max % count ? 1 : 0));
-  const steps = await ctx.eachShard(async (shard) => {
-    const perShard = share(shard.index);
+  // Leases of local providers are revoked at once, which needs each one's task index; a selection
+  // that names another provider has none of them.
+  const providers = options.localProviders;
+  const local =
+    providers !== undefined && providers.size > 0 && (op.selection.provider === undefined || providers.has(op.selection.provider)) ? providers : undefined;
+  const taskId = op.selection.taskId;
+  const size = Math.min(budget, SELECT_PAGE);
+  // A shard that fails fails the step: the others stop after their page in flight, so nothing of
+  // this step still runs when it rejects (and a retry starts from the saved cursors).
+  let failed = false;
+  const stepShard = async (shard: ShardKeys): Promise<OperationStep> => {
+    let claimLeft = share(shard.index);
     const state = await ctx.call('stepOperation', () => ctx.client.hmget(shard.operation(op.id), 'cursor', 'done'));
-    if (state[1] === '1') return { done: true, claimed: [] as RevocationItem[] };
-    const page = await readPage(ctx, shard, op.selection, op.upTo, budget, state[0] ?? '');
-    const reply = await selectInShard(ctx, shard, op.selection, page.ids, {
-      mode: 'accept',
-      now,
-      trigger: op.trigger,
-      reason: op.reason,
-      operation: op.id,
-      sampleSize: 0,
-      cursor: page.cursor,
-      done: page.done,
-      ...(claim === undefined || perShard === 0 ? {} : { claim: { until: claim.until, max: perShard } }),
-    });
-    return { done: page.done, claimed: reply.claimed };
-  });
-  return { done: steps.every((s) => s.done), claimed: steps.flatMap((s) => s.claimed) };
+    if (state[1] === '1') return { done: true, claimed: [] as RevocationItem[], revoked: [] as LocallyRevoked[] };
+    let read = 0;
+    const page = (cursor: string): Promise<SourcePage> => readPage(ctx, shard, op.selection, op.upTo, Math.min(size, budget - read), cursor);
+    const more = (p: SourcePage): boolean => {
+      read += p.ids.length;
+      return !p.done && read < budget;
+    };
+    const tasksFor = (p: SourcePage): Promise<(string | null)[]> | undefined =>
+      local === undefined ? undefined : taskId !== undefined ? Promise.resolve(p.ids.map(() => taskId)) : tasksOf(ctx, shard, p.ids);
+    // One round trip per page: a page's script travels with the next page's task ids and the
+    // read of the page after that (each read is of what the scripts before it left).
+    let current = await page(state[0] ?? '');
+    let [tasks, next] = await Promise.all([tasksFor(current), more(current) ? page(current.cursor) : undefined]);
+    const claimed: RevocationItem[] = [];
+    const revoked: LocallyRevoked[] = [];
+    for (;;) {
+      if (failed) return { done: false, claimed, revoked };
+      const selected = selectInShard(ctx, shard, op.selection, current.ids, {
+        mode: 'accept',
+        now,
+        trigger: op.trigger,
+        reason: op.reason,
+        operation: op.id,
+        sampleSize: 0,
+        cursor: current.cursor,
+        done: current.done,
+        ...(claim === undefined || claimLeft <= 0 ? {} : { claim: { until: claim.until, max: claimLeft } }),
+        ...(local === undefined || tasks === undefined ? {} : { local: { providers: local, tasks } }),
+      });
+      const ahead = next === undefined ? undefined : tasksFor(next);
+      const after = next !== undefined && more(next) ? page(next.cursor) : undefined;
+      const [reply, nextTasks, afterNext] = await Promise.all([selected, ahead, after]);
+      claimed.push(...reply.claimed);
+      revoked.push(...reply.revoked);
+      if (reply.revoked.length > 0) options.onRevoked?.(reply.revoked);
+      claimLeft -= reply.claimed.length;
+      if (next === undefined) return { done: current.done, claimed, revoked };
+      current = next;
+      tasks = nextTasks;
+      next = afterNext;
+    }
+  };
+  const steps = await ctx.eachShardLimited(SHARDS_AT_ONCE, (shard) =>
+    stepShard(shard).catch((err: unknown) => {
+      failed = true;
+      throw err;
+    }),
+  );
+  return { done: steps.every((s) => s.done), claimed: steps.flatMap((s) => s.claimed), revoked: steps.flatMap((s) => s.revoked) };
 }
 
 export async function finishOperation(ctx: RedisContext, id: string, now: number): Promise<void> {

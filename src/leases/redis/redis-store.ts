@@ -68,7 +68,7 @@ import type {
   RevocationQueueStats,
   RevokeInput,
   SelectionPage,
-  StepClaim,
+  StepOptions,
   SweepResult,
 } from '../store.js';
 import { DEFAULT_SHARD_COUNT, leaseStoreKeys, type ShardKeys } from './keys.js';
@@ -499,9 +499,9 @@ export class RedisLeaseStore implements LeaseStore {
     return selection.extendOperation(this.#bulk, id, owner, claimUntil);
   }
 
-  async stepOperation(operation: RevocationOperation, budget: number, now: number, claim?: StepClaim): Promise<OperationStep> {
+  async stepOperation(operation: RevocationOperation, budget: number, now: number, options: StepOptions = {}): Promise<OperationStep> {
     this.#open();
-    return selection.stepOperation(this.#bulk, operation, checkLimit(budget, MAX_ID_BATCH), now, claim);
+    return selection.stepOperation(this.#bulk, operation, checkLimit(budget, MAX_ID_BATCH), now, options);
   }
 
   async finishOperation(id: string, now: number): Promise<void> {

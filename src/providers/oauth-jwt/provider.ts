@@ -26,6 +26,8 @@ export class OAuthJwtProvider implements CredentialProvider {
   readonly name: string;
   readonly kind = 'oauth-jwt' as const;
   readonly limits: ProviderLimits;
+  /** Revoking a token is its lease leaving `active` (introspection then reports it inactive): nothing to call. */
+  readonly localRevocation = true;
 
   readonly #config: OAuthJwtConfig;
   readonly #clock: Clock;

@@ -23,6 +23,7 @@
     { -3, state }   not revoking
 ]]
 -- @include emit
+-- @include retire
 local now = tonumber(ARGV[1])
 local retention = tonumber(ARGV[2])
 local purgeAt = now + retention
@@ -73,22 +74,7 @@ for opKey, count in pairs(confirmedByOp) do
   end
 end
 
--- A task index keeps a lease until its retention ends, and expires with its last entry once no
--- live lease is left in it.
-for taskKey in pairs(tasks) do
-  redis.call('ZREMRANGEBYSCORE', taskKey, '-inf', now)
-  if redis.call('ZCOUNT', taskKey, '+inf', '+inf') == 0 then
-    local last = redis.call('ZREVRANGEBYSCORE', taskKey, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
-    if last[2] then
-      redis.call('PEXPIRE', taskKey, math.max(1, tonumber(last[2]) - now))
-    end
-  end
-end
-
-local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
-if #due > 0 then
-  redis.call('ZREM', KEYS[2], unpack(due))
-  redis.call('ZREM', KEYS[3], unpack(due))
-end
+tidyTasks(tasks, now)
+purgeRetired(KEYS[2], KEYS[3], now, tonumber(ARGV[3]))
 
 return out

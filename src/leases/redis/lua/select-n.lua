@@ -1,9 +1,13 @@
 --[[
   One page of a selection: checks each lease against the selection's filters and, for a mass
   revocation, accepts the matching ones (pending|active -> revoking, queued; revocation_failed
-  queued again when that state was selected). The page's end is saved in the operation's hash in
-  the same step, so an operation resumed after a crash neither skips nor repeats a page. The
-  caller may claim up to a number of the revocations it accepts, to attempt them itself.
+  queued again when that state was selected). A lease of a provider whose revocation is local
+  (named in ARGV, name and kind) is not queued: it goes straight to revoked (expired for the
+  trigger `expired`), since the store's write is that provider's confirmation; it counts as
+  accepted and confirmed, keeps its hash for the retention period, and records one `revoked`
+  event (no `revoking` one). The page's end is saved in the operation's hash in the same step, so
+  an operation resumed after a crash neither skips nor repeats a page. The caller may claim up to
+  a number of the revocations it queues, to attempt them itself.
 
   KEYS[1] pending zset            pending
   KEYS[2] expiry zset             expiry
@@ -11,7 +15,9 @@
   KEYS[4] failed zset             failed
   KEYS[5] events stream           events
   KEYS[6] operation hash          op:<operationId>      (any key when counting)
-  KEYS[7..] lease hashes, one per id in ARGV[22..]
+  KEYS[7] all zset                all
+  KEYS[8] retired zset            retired
+  KEYS[9..] two per lease in ARGV: its hash, and its task's zset (the hash again when no task id is given)
 
   ARGV[1] now (ms)
   ARGV[2] 'count' (change nothing) or 'accept'
@@ -20,7 +26,7 @@
   ARGV[5] reason
   ARGV[6] operation id
   ARGV[7] events stream length cap
-  ARGV[8] retention (ms) of the operation's hash
+  ARGV[8] retention (ms): of the operation's hash, and of a lease revoked here
   ARGV[9] how many matched ids to return as a sample
   ARGV[10] owner SPIFFE ID ('' any)
   ARGV[11] owner prefix: the ID itself or any ID below it as a path ('' any)
@@ -34,14 +40,22 @@
   ARGV[19] task id ('' any)
   ARGV[20] claim end (ms) for the revocations the caller attempts itself ('' for none)
   ARGV[21] at most this many claimed
-  ARGV[22..] lease ids
+  ARGV[22] at most this many retired leases leave `all` in this call
+  ARGV[23] n: how many providers revoke locally
+  ARGV[24..23+2n] each one's name and kind
+  ARGV[24+2n..] two per lease: its id, and its task id as the caller read it ('' when not read:
+                such a lease is never revoked here, only queued)
 
-  Returns { matched, accepted, alreadyRevoking, { sampleId, ... }, { claimed, ... } } where each
-  claimed item is { id, provider, kind, handle ('' for the id), owner, task, trigger, reason, expiresAt, requestedAt }
+  Returns { matched, accepted, alreadyRevoking, { sampleId, ... }, { claimed, ... }, revoked, { retried, ... } }
+  where each claimed item is { id, provider, kind, handle ('' for the id), owner, task, trigger, reason, expiresAt, requestedAt };
+  revoked lists the leases revoked here with this call's trigger and reason, six values each:
+  id, provider, handle ('' for the id), owner, task, expiresAt; and each retried item is a
+  revocation_failed lease revoked here, as a claimed item followed by its state (revoked or expired).
 ]]
 -- @include emit
 -- @include accept
 -- @include lease-time
+-- @include retire
 local now = ARGV[1]
 local accepting = ARGV[2] == 'accept'
 local reason = nil
@@ -63,6 +77,14 @@ local q = { pending = KEYS[1], expiry = KEYS[2], queue = KEYS[3], failed = KEYS[
 local claimUntil = ARGV[20]
 local claimMax = tonumber(ARGV[21]) or 0
 local opField = { 'op', ARGV[6] }
+local retention = tonumber(ARGV[8])
+local purgeAt = tonumber(now) + retention
+local localKind = {}
+local localCount = tonumber(ARGV[23])
+for j = 1, localCount do
+  localKind[ARGV[22 + 2 * j]] = ARGV[23 + 2 * j]
+end
+local first = 24 + 2 * localCount
 
 local function ownerMatches(o)
   if owner ~= '' and o ~= owner then
@@ -79,13 +101,85 @@ local function ownerMatches(o)
   return true
 end
 
+-- Takes a lease straight to its terminal state: what accept and complete-n do together, without
+-- the queue and the `revoking` event. The index changes of the page are made together at the end.
+-- A revocation_failed lease (an operator's retry) keeps its first trigger, reason and request
+-- time, as a retry through the queue would.
+local tasks = {}
+local fromPending, fromExpiry, retiredArgs = {}, {}, {}
+local revoked, retried = {}, {}
+local count = 0
+local function revokeAtOnce(key, taskKey, id, f)
+  local recorded = ARGV[3]
+  local set = { 's', '', 'x', now, 'op', ARGV[6] }
+  local r = nil
+  if f[1] == 'revocation_failed' then
+    r = redis.call('HMGET', key, 'r', 'q')
+    recorded = f[5]
+    redis.call('HDEL', key, 'f', 'a', 'z', 'w')
+    redis.call('ZREM', q.failed, id)
+  else
+    set[#set + 1] = 'g'
+    set[#set + 1] = recorded
+    set[#set + 1] = 'q'
+    set[#set + 1] = now
+    if reason then
+      set[#set + 1] = 'r'
+      set[#set + 1] = reason
+    end
+    if f[1] == 'pending' then
+      fromPending[#fromPending + 1] = id
+    else
+      fromExpiry[#fromExpiry + 1] = id
+    end
+  end
+  local final = 'revoked'
+  if recorded == 'expired' then
+    final = 'expired'
+  end
+  set[2] = final
+  redis.call('HSET', key, unpack(set))
+  redis.call('PEXPIRE', key, retention)
+  local entries = tasks[taskKey]
+  if not entries then
+    entries = {}
+    tasks[taskKey] = entries
+  end
+  entries[#entries + 1] = purgeAt
+  entries[#entries + 1] = id
+  retiredArgs[#retiredArgs + 1] = purgeAt
+  retiredArgs[#retiredArgs + 1] = id
+  emit(q.events, q.maxlen, final, id, f[3], f[2], final, recorded, f[4], now)
+  count = count + 1
+  if r then
+    retried[#retried + 1] = { id, f[7], f[10], f[9] or '', f[2], f[3], recorded, r[1] or '', f[4], r[2] or now, final }
+  else
+    local n = #revoked
+    revoked[n + 1] = id
+    revoked[n + 2] = f[7]
+    revoked[n + 3] = f[9] or ''
+    revoked[n + 4] = f[2]
+    revoked[n + 5] = f[3]
+    revoked[n + 6] = f[4]
+  end
+end
+
+-- One command for many members, in slices that stay within Lua's stack.
+local function many(command, key, args)
+  for from = 1, #args, 4000 do
+    redis.call(command, key, unpack(args, from, math.min(#args, from + 3999)))
+  end
+end
+
 local matched, accepted, already = 0, 0, 0
 local sample = {}
 local task = ARGV[19]
 local claimed = {}
-for i = 22, #ARGV do
+for i = first, #ARGV, 2 do
   local id = ARGV[i]
-  local key = KEYS[i - 15]
+  local knownTask = ARGV[i + 1]
+  local key = KEYS[i - first + 9]
+  local taskKey = KEYS[i - first + 10]
   local f = redis.call('HMGET', key, 's', 'o', 't', 'e', 'g', 'i', 'p', 'd', 'h', 'k')
   local state = f[1]
   local wanted = false
@@ -122,6 +216,9 @@ for i = 22, #ARGV do
     end
     if state == 'revoking' then
       already = already + 1
+    elseif accepting and knownTask ~= '' and knownTask == f[3] and localKind[f[7]] ~= nil and localKind[f[7]] == f[10] then
+      revokeAtOnce(key, taskKey, id, f)
+      accepted = accepted + 1
     elseif accepting then
       local dueAt = now
       local claim = claimUntil ~= '' and #claimed < claimMax and state ~= 'revocation_failed'
@@ -137,10 +234,24 @@ for i = 22, #ARGV do
   end
 end
 
+if count > 0 then
+  many('ZREM', q.pending, fromPending)
+  many('ZREM', q.expiry, fromExpiry)
+  many('ZADD', KEYS[8], retiredArgs)
+  for taskKey, entries in pairs(tasks) do
+    many('ZADD', taskKey, entries)
+  end
+  tidyTasks(tasks, tonumber(now))
+  purgeRetired(KEYS[7], KEYS[8], tonumber(now), tonumber(ARGV[22]))
+end
+
 if accepting then
   redis.call('HINCRBY', KEYS[6], 'matched', matched)
   redis.call('HINCRBY', KEYS[6], 'accepted', accepted)
   redis.call('HINCRBY', KEYS[6], 'already', already)
+  if count > 0 then
+    redis.call('HINCRBY', KEYS[6], 'confirmed', count)
+  end
   if ARGV[17] ~= '' then
     redis.call('HSET', KEYS[6], 'cursor', ARGV[17])
   end
@@ -150,4 +261,4 @@ if accepting then
   redis.call('PEXPIRE', KEYS[6], ARGV[8])
 end
 
-return { matched, accepted, already, sample, claimed }
+return { matched, accepted, already, sample, claimed, revoked, retried }
