@@ -10,6 +10,7 @@ import {
   taskStateAt,
   type Deviation,
   type DeviationKind,
+  type EndedLeaseRef,
   type NewTask,
   type ReserveOutcome,
   type TaskRecord,
@@ -63,6 +64,7 @@ export class TaskUseCases {
   readonly #c: TaskContext;
   readonly #chains = new Map<string, { chain: readonly string[]; at: number }>();
   readonly #snapshots = new Map<string, { task: TaskRecord; until: number }>();
+  readonly #ended: EndedLeaseRef[] = [];
 
   constructor(context: TaskContext) {
     this.#c = context;
@@ -273,9 +275,22 @@ export class TaskUseCases {
     }
   }
 
-  /** A lease reached revoked or expired: it no longer counts as live for its task. */
-  leaseEnded(lease: Lease): void {
-    void this.release(lease.taskId, lease.id, false);
+  /**
+   * A lease reached revoked or expired: it no longer counts as live for its task. Told per lease,
+   * released in one batch per turn of the event loop (a mass revocation ends thousands at once).
+   */
+  leaseEnded(ended: EndedLeaseRef): void {
+    this.#ended.push(ended);
+    if (this.#ended.length === 1) setImmediate(() => void this.#releaseEnded());
+  }
+
+  async #releaseEnded(): Promise<void> {
+    const batch = this.#ended.splice(0, this.#ended.length);
+    try {
+      await this.#c.tasks.releaseEnded(batch);
+    } catch (err) {
+      this.#c.log.warn({ leases: batch.length, err: errorSummary(err) }, 'could not release ended leases from their task budgets; they are pruned when a budget fills');
+    }
   }
 
   // ── deviations ─────────────────────────────────────────────────────────────────────────────

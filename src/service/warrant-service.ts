@@ -107,7 +107,7 @@ export class WarrantService {
     });
     // A lease that ended no longer counts against its task's concurrent-lease budget. Told once, by
     // the replica that confirmed the revocation (the event bus carries every replica's events).
-    deps.revoker.onEnded((ended) => void this.tasks.use.release(ended.taskId, ended.leaseId, false));
+    deps.revoker.onEnded((ended) => this.tasks.use.leaseEnded(ended));
   }
 
   // ── IssueTaskCredential ────────────────────────────────────────────────────────────────────

@@ -33,7 +33,7 @@ export {
   type NewApproval,
   type RequestApprovalOutcome,
 } from './approval.js';
-export type { ApprovalStore, TaskStore } from './store.js';
+export type { ApprovalStore, EndedLeaseRef, TaskStore } from './store.js';
 export { DEFAULT_DEVIATIONS_KEPT, DEFAULT_TASK_RETENTION_MS } from './retention.js';
 export { MemoryTaskStore, type MemoryTaskStoreOptions } from './memory/memory-task-store.js';
 export { MemoryApprovalStore, type MemoryApprovalStoreOptions } from './memory/memory-approval-store.js';

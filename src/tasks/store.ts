@@ -20,6 +20,12 @@ import type { DelegateOutcome, Deviation, EndInput, EndOutcome, NewTask, OpenOut
  * Counters are kept for the whole subtree: a credential of a delegated task counts against the
  * budget of every ancestor, so delegating never multiplies what the root task may obtain.
  */
+/** A lease that ended, and the task it counted against. */
+export interface EndedLeaseRef {
+  readonly taskId: string;
+  readonly leaseId: string;
+}
+
 export interface TaskStore {
   /**
    * How long a record is kept after its task ends or expires. A record read while its task was open
@@ -50,6 +56,12 @@ export interface TaskStore {
 
   /** The lease is no longer live for the task and its ancestors; `refund` also gives back its credential count. */
   release(id: string, leaseId: string, refund: boolean): Promise<void>;
+
+  /**
+   * release() without refund for many leases that ended, of any tasks: what the revocation of a
+   * whole selection tells the budgets. A lease of a task that no longer exists is passed over.
+   */
+  releaseEnded(ended: readonly EndedLeaseRef[]): Promise<void>;
 
   /** Ids of the leases the task counts as live (its own and its descendants'). */
   liveLeaseIds(id: string): Promise<string[]>;

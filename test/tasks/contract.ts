@@ -133,6 +133,32 @@ export function taskStoreContract(backend: string, makeStore: () => Promise<Task
       expect(await store.reserve('leaf', 'l4', T0 + 4 * SEC)).toMatchObject({ ok: false, refusal: 'ended', at: { id: 'mid' } });
     });
 
+    it('releases many ended leases of many tasks at once, delegated ones through their ancestors', async () => {
+      const budget = { maxCredentials: 10, maxConcurrentLeases: 10, maxLifetimeMs: HOUR };
+      const root = newTask({ budget });
+      await store.open(root);
+      await store.open(newTask({ id: 'other', budget }));
+      await store.delegate(child(root, { id: 'kid', budget }), OWNER, T0 + SEC);
+      for (const [task, lease] of [['task-1', 'a1'], ['task-1', 'a2'], ['task-1', 'a3'], ['other', 'b1'], ['kid', 'k1'], ['kid', 'k2']] as const) {
+        expect((await store.reserve(task, lease, T0 + 2 * SEC)).ok).toBe(true);
+      }
+      await store.releaseEnded([
+        { taskId: 'task-1', leaseId: 'a1' },
+        { taskId: 'other', leaseId: 'b1' },
+        { taskId: 'kid', leaseId: 'k1' },
+        { taskId: 'task-1', leaseId: 'a3' },
+        { taskId: 'gone', leaseId: 'g1' },
+        { taskId: 'task-1', leaseId: 'never-reserved' },
+      ]);
+      expect((await store.liveLeaseIds('task-1')).sort()).toEqual(['a2', 'k2']);
+      expect(await store.liveLeaseIds('other')).toEqual([]);
+      expect(await store.liveLeaseIds('kid')).toEqual(['k2']);
+      // Ended, not refunded: the credentials stay counted.
+      expect(await store.get('task-1')).toMatchObject({ credentialsIssued: 5, liveLeases: 2 });
+      expect(await store.get('gone')).toBeUndefined();
+      await store.releaseEnded([]);
+    });
+
     it('prunes live lease ids that ended while no one was listening', async () => {
       await store.open(newTask());
       await store.reserve('task-1', 'l1', T0);

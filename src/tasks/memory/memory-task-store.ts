@@ -1,7 +1,7 @@
 // TaskStore in one process's memory: for dev mode and tests. Same contract as the Redis store.
 import { WarrantError } from '../../core/index.js';
 import { checkRetention } from '../retention.js';
-import type { TaskStore } from '../store.js';
+import type { EndedLeaseRef, TaskStore } from '../store.js';
 import {
   taskStateAt,
   type DelegateOutcome,
@@ -114,6 +114,10 @@ export class MemoryTaskStore implements TaskStore {
         level.record = { ...level.record, credentialsIssued: Math.max(0, level.record.credentialsIssued - 1) };
       }
     }
+  }
+
+  async releaseEnded(ended: readonly EndedLeaseRef[]): Promise<void> {
+    for (const { taskId, leaseId } of ended) await this.release(taskId, leaseId, false);
   }
 
   async liveLeaseIds(id: string): Promise<string[]> {

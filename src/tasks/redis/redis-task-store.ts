@@ -2,7 +2,7 @@
 // Data model: src/tasks/README.md.
 import { WarrantError } from '../../core/index.js';
 import { DEFAULT_DEVIATIONS_KEPT, checkRetention } from '../retention.js';
-import type { TaskStore } from '../store.js';
+import type { EndedLeaseRef, TaskStore } from '../store.js';
 import type {
   DelegateOutcome,
   Deviation,
@@ -30,6 +30,8 @@ export interface RedisTaskStoreOptions {
   readonly closeClient?: boolean;
 }
 
+/** Tasks per releaseEnded script: bounded, so one script never holds Redis for long. */
+const RELEASE_TASKS_PER_SCRIPT = 500;
 const REFUSALS: ReadonlySet<string> = new Set<ReserveRefusal>(['ended', 'expired', 'max_credentials', 'max_concurrent_leases']);
 /** A reopened id may carry other ancestors than the cache says: read again at most this often per call. */
 const ANCESTOR_RETRIES = 2;
@@ -123,6 +125,27 @@ export class RedisTaskStore implements TaskStore {
       if (ancestors === undefined) return;
       const reply = await this.#script('release', this.#chainKeys(id, ancestors), [leaseId, refund ? '1' : '0', ancestors], false);
       if (reply !== -9 || attempt >= ANCESTOR_RETRIES) return;
+    }
+  }
+
+  async releaseEnded(ended: readonly EndedLeaseRef[]): Promise<void> {
+    const byTask = new Map<string, string[]>();
+    for (const { taskId, leaseId } of ended) {
+      const ids = byTask.get(taskId);
+      if (ids === undefined) byTask.set(taskId, [leaseId]);
+      else ids.push(leaseId);
+    }
+    const tasks = [...byTask];
+    for (let start = 0; start < tasks.length; start += RELEASE_TASKS_PER_SCRIPT) {
+      const batch = tasks.slice(start, start + RELEASE_TASKS_PER_SCRIPT);
+      const keys = batch.flatMap(([id]) => [this.#keys.task(id), this.#keys.live(id)]);
+      const reply = await this.#script('releaseEnded', keys, batch.map(([, ids]) => ids.join(',')));
+      // A delegated task's leases also leave its ancestors' live sets: one at a time, the whole chain.
+      for (let i = 0; i < batch.length; i++) {
+        if (reply[i] !== -9) continue;
+        const [id, ids] = batch[i]!;
+        for (const leaseId of ids) await this.release(id, leaseId, false);
+      }
     }
   }
 

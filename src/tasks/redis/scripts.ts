@@ -32,6 +32,7 @@ export const TASK_SCRIPTS = Object.freeze({
   delegate: script('Delegate', 'task-delegate-5.lua'),
   reserve: script('Reserve', 'task-reserve-n.lua'),
   release: script('Release', 'task-release-n.lua'),
+  releaseEnded: script('ReleaseEnded', 'task-release-ended-n.lua'),
   deviation: script('Deviation', 'task-deviation-2.lua'),
   end: script('End', 'task-end-4.lua'),
   approvalRequest: script('ApprovalRequest', 'approval-request-4.lua'),
