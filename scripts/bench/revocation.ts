@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
+import { cpuSecondsOf } from './processes.js';
 import { WarrantClient } from '../../src/client/index.js';
 import { loadServerConfig } from '../../src/config/index.js';
 import { DevAuthority } from '../../src/identity/index.js';
@@ -60,6 +61,10 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+function cpuTotal(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1e6;
 }
 
 async function startRedis(dir: string): Promise<{ url: string; child: ChildProcess }> {
@@ -241,8 +246,11 @@ export async function runRevocationBench(o: RevocationBenchOptions): Promise<Rev
       const svid = await authority.issueX509Svid(OPERATOR);
       const client = new WarrantClient({ server: `127.0.0.1:${running.grpcPort}`, svidPem: svid.chainPem, svidKeyPem: svid.keyPem, bundlePem: authority.certPem, serverId: SERVER_ID });
       const t = performance.now();
+      const cpu0 = { redis: cpuSecondsOf(child.pid ?? 0), node: process.cpuUsage() };
       const summary = await client.revokeMatching({ selector: { all: true }, reason: 'bench', confirm_timeout: { seconds: '600', nanos: 0 } }, () => undefined);
       const seconds = (performance.now() - t) / 1000;
+      const redisCpu = (cpuSecondsOf(child.pid ?? 0) ?? Number.NaN) - (cpu0.redis ?? Number.NaN);
+      const nodeCpu = cpuTotal(process.cpuUsage(cpu0.node));
       client.close();
       await running.close();
       await store.close();
@@ -250,6 +258,7 @@ export async function runRevocationBench(o: RevocationBenchOptions): Promise<Rev
       const perSecond = o.mass / seconds;
       report.mass = { leases: o.mass, seconds, leasesPerSecond: Math.round(perSecond), ratioToEvalsha: perSecond / report.floor.evalshaPerSecond };
       log(`mass revocation: ${o.mass.toLocaleString('en-US')} oauth-jwt leases revoked and confirmed in ${seconds.toFixed(2)} s (${report.mass.leasesPerSecond.toLocaleString('en-US')}/s = ${report.mass.ratioToEvalsha.toFixed(2)}× the EVALSHA floor; an oauth-jwt lease goes straight to revoked in its selection script: its provider's revocation is local)`);
+      log(`  CPU during it: Redis ${redisCpu.toFixed(2)} s (${Math.round((redisCpu / o.mass) * 1e6)} µs a lease), warrant and its client ${nodeCpu.toFixed(2)} s (${Math.round((nodeCpu / o.mass) * 1e6)} µs a lease)`);
       verdict('mass revocation end to end', seconds, TARGETS.massSeconds, 's');
     }
 
