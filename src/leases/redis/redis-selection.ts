@@ -247,7 +247,8 @@ async function selectInShard(
       ...leaseArgs,
     ],
   );
-  const [matched, accepted, already, sample, claimed, revoked, retried] = reply;
+  const [matched, accepted, already, sample, claimed, packedRevoked, retried] = reply;
+  const revoked = typeof packedRevoked === 'string' ? parsePacked(packedRevoked) : undefined;
   if (
     typeof matched !== 'number' ||
     typeof accepted !== 'number' ||
@@ -270,6 +271,14 @@ async function selectInShard(
         ? []
         : [...revokedItems(revoked, a, a.local.providers), ...retried.map((entry) => retriedItem(entry, a.operation, a.now))],
   };
+}
+
+function parsePacked(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Each lease's task id (null where the lease is gone), read in one script. */
