@@ -240,7 +240,7 @@ export class WarrantService {
         await this.tasks.approvalGate.consume(caller, approval, id, idempotencyKey);
       } catch (err) {
         await tasks.release(taskId, id, true);
-        await this.#abandon(id, 'its approval could not be used');
+        await this.#unmade(id, 'its approval could not be used');
         throw err;
       }
     }
