@@ -102,10 +102,12 @@ interface SelectReply {
   readonly revoked: LocallyRevoked[];
 }
 
-/** A claimed item as select-n.lua returns it: { id, provider, kind, handle, owner, task, trigger, reason, expiresAt, requestedAt }. */
-function claimedItem(entry: unknown, operation: string, claimedUntil: number): RevocationItem {
-  if (!Array.isArray(entry) || entry.length < 10 || !entry.every((v) => typeof v === 'string')) throw unexpectedReply('select');
-  const [id, provider, kind, handle, owner, taskId, trigger, reason, expiresAt, requestedAt] = entry as string[];
+/**
+ * The revocation in an item select-n.lua returns: { id, provider, kind, handle, owner, task,
+ * trigger, reason, expiresAt, requestedAt }, queued at `queuedAt` (the request time when undefined).
+ */
+function itemOf(entry: readonly string[], operation: string, queuedAt: number | undefined): RevocationItem {
+  const [id, provider, kind, handle, owner, taskId, trigger, reason, expiresAt, requestedAt] = entry;
   if (!PROVIDER_KINDS.includes(kind as ProviderKind) || !TRIGGERS.includes(trigger as Trigger)) throw unexpectedReply('select');
   return {
     leaseId: id!,
@@ -117,38 +119,29 @@ function claimedItem(entry: unknown, operation: string, claimedUntil: number): R
     trigger: trigger as Trigger,
     expiresAt: Number(expiresAt),
     revokeRequestedAt: Number(requestedAt),
-    queuedAt: Number(requestedAt),
+    queuedAt: queuedAt ?? Number(requestedAt),
     attempts: 0,
     operation,
-    claimedUntil,
     ...(reason === '' ? {} : { reason: reason! }),
   };
 }
 
+function strings(entry: unknown, length: number): entry is string[] {
+  return Array.isArray(entry) && entry.length >= length && entry.every((v) => typeof v === 'string');
+}
+
+/** A claimed item as select-n.lua returns it (see itemOf). */
+function claimedItem(entry: unknown, operation: string, claimedUntil: number): RevocationItem {
+  if (!strings(entry, 10)) throw unexpectedReply('select');
+  return { ...itemOf(entry, operation, undefined), claimedUntil };
+}
+
 /** A revocation_failed lease revoked at once, as select-n.lua returns it: a claimed item's fields, then the state. */
 function retriedItem(entry: unknown, operation: string, now: number): LocallyRevoked {
-  if (!Array.isArray(entry) || entry.length !== 11 || !entry.every((v) => typeof v === 'string')) throw unexpectedReply('select');
-  const [id, provider, kind, handle, owner, taskId, trigger, reason, expiresAt, requestedAt, state] = entry as string[];
-  if (!PROVIDER_KINDS.includes(kind as ProviderKind) || !TRIGGERS.includes(trigger as Trigger) || (state !== 'revoked' && state !== 'expired')) {
-    throw unexpectedReply('select');
-  }
-  return {
-    leaseId: id!,
-    provider: provider!,
-    providerKind: kind as ProviderKind,
-    handle: handle === '' ? id! : handle!,
-    owner: owner!,
-    taskId: taskId!,
-    trigger: trigger as Trigger,
-    expiresAt: Number(expiresAt),
-    revokeRequestedAt: Number(requestedAt),
-    queuedAt: now,
-    attempts: 0,
-    operation,
-    ...(reason === '' ? {} : { reason: reason! }),
-    state,
-    revokedAt: now,
-  };
+  if (!strings(entry, 11) || entry.length !== 11) throw unexpectedReply('select');
+  const state = entry[10];
+  if (state !== 'revoked' && state !== 'expired') throw unexpectedReply('select');
+  return { ...itemOf(entry, operation, now), state, revokedAt: now };
 }
 
 /** The leases select-n.lua revoked at once with the call's own trigger and reason: six values each. */
