@@ -74,7 +74,7 @@ for opKey, count in pairs(confirmedByOp) do
   end
 end
 
-tidyTasks(tasks, now)
+tidyTasks(tasks, now, true)
 purgeRetired(KEYS[2], KEYS[3], now, tonumber(ARGV[3]))
 
 return out

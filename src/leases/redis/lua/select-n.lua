@@ -241,7 +241,7 @@ if count > 0 then
   for taskKey, entries in pairs(tasks) do
     many('ZADD', taskKey, entries)
   end
-  tidyTasks(tasks, tonumber(now))
+  tidyTasks(tasks, tonumber(now), false)
   purgeRetired(KEYS[7], KEYS[8], tonumber(now), tonumber(ARGV[22]))
 end
 
