@@ -670,23 +670,8 @@ export class MemoryLeaseStore implements LeaseStore {
     this.#retired.push({ id: lease.id, purgeAt: now + this.#retentionMs });
     this.#emit(state, finished, now);
     this.#purge(now);
-    return {
-      leaseId: lease.id,
-      provider: lease.provider,
-      providerKind: lease.providerKind,
-      handle: lease.handle,
-      owner: lease.owner,
-      taskId: lease.taskId,
-      trigger,
-      expiresAt: lease.expiresAt,
-      revokeRequestedAt,
-      queuedAt: now,
-      attempts: 0,
-      operation: operation.id,
-      ...(reason === undefined ? {} : { reason }),
-      state,
-      revokedAt: now,
-    };
+    // Its book is gone: the item is queued now, by this operation.
+    return { ...this.#item(finished), queuedAt: now, operation: operation.id, state, revokedAt: now };
   }
 
   #finish(lease: Lease, now: number): Lease {
