@@ -119,14 +119,7 @@ local function revokeAtOnce(key, taskKey, id, f)
     redis.call('HDEL', key, 'f', 'a', 'z', 'w')
     redis.call('ZREM', q.failed, id)
   else
-    set[#set + 1] = 'g'
-    set[#set + 1] = recorded
-    set[#set + 1] = 'q'
-    set[#set + 1] = now
-    if reason then
-      set[#set + 1] = 'r'
-      set[#set + 1] = reason
-    end
+    requestFields(set, recorded, now, reason)
     if f[1] == 'pending' then
       fromPending[#fromPending + 1] = id
     else

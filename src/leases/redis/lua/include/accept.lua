@@ -3,6 +3,18 @@
 -- its first trigger and request time stay, and the give-up window starts again (field w).
 -- `q` holds the keys pending, expiry, queue, failed and events, and the events cap. `extra` holds
 -- more field/value pairs to set in the same write (or nil).
+-- Appends to `set` the fields a first revocation request writes: its trigger, time and reason.
+local function requestFields(set, trigger, now, reason)
+  set[#set + 1] = 'g'
+  set[#set + 1] = trigger
+  set[#set + 1] = 'q'
+  set[#set + 1] = now
+  if reason then
+    set[#set + 1] = 'r'
+    set[#set + 1] = reason
+  end
+end
+
 local function accept(q, leaseKey, id, f, now, trigger, reason, dueAt, extra)
   local set = { 's', 'revoking' }
   local recorded = trigger
@@ -15,14 +27,7 @@ local function accept(q, leaseKey, id, f, now, trigger, reason, dueAt, extra)
     redis.call('ZREM', q.failed, id)
     recorded = f[5]
   else
-    set[#set + 1] = 'g'
-    set[#set + 1] = trigger
-    set[#set + 1] = 'q'
-    set[#set + 1] = now
-    if reason then
-      set[#set + 1] = 'r'
-      set[#set + 1] = reason
-    end
+    requestFields(set, trigger, now, reason)
     if f[1] == 'pending' then
       redis.call('ZREM', q.pending, id)
     else
