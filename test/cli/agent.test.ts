@@ -10,6 +10,7 @@ import { decodeJwt } from 'jose';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_ID, OPERATOR_ID, SERVER_ID, eventually, startHarness, type Harness } from '../support/harness.js';
+import { WRITES_NEED_APPROVAL } from '../support/approval-policy.js';
 import { run, startUntil, stop } from '../support/processes.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -358,24 +359,10 @@ describe('warrant agent while warrant is unavailable (Redis store)', () => {
 });
 
 describe('warrant agent behind an approval gate', () => {
-  const POLICY = `
-@id("agents-read")
-permit (principal, action == Action::"issue", resource == Provider::"orders-api")
-when { principal.path like "/agents/*" && context.scope.contains("orders:read") };
-
-@id("writes-need-approval")
-@approval("required")
-permit (principal, action == Action::"issue", resource == Provider::"orders-api")
-when { principal.path like "/agents/*" && context.scope.contains("orders:write") };
-
-@id("operators-approve")
-permit (principal, action == Action::"admin.approve", resource)
-when { principal.path like "/operators/*" };
-`;
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ policy: POLICY, tasks: { approvals: { maxWait: '1s' } } });
+    h = await startHarness({ policy: WRITES_NEED_APPROVAL, tasks: { approvals: { maxWait: '1s' } } });
   });
   afterAll(async () => {
     await h.close();

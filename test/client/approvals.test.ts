@@ -12,23 +12,10 @@ import {
   type WarrantClient,
 } from '../../src/client/index.js';
 import { AGENT_ID, OPERATOR_ID, eventually, startHarness, type Harness } from '../support/harness.js';
+import { WRITES_NEED_APPROVAL } from '../support/approval-policy.js';
 
 const run = Date.now().toString(36);
 
-const POLICY = `
-@id("agents-read")
-permit (principal, action == Action::"issue", resource == Provider::"orders-api")
-when { principal.path like "/agents/*" && context.scope == ["orders:read"] };
-
-@id("writes-need-approval")
-@approval("required")
-permit (principal, action == Action::"issue", resource == Provider::"orders-api")
-when { principal.path like "/agents/*" && context.scope.contains("orders:write") };
-
-@id("operators-approve")
-permit (principal, action == Action::"admin.approve", resource)
-when { principal.path like "/operators/*" };
-`;
 
 function next<K extends keyof CredentialHandleEvents>(h: CredentialHandle, event: K, guardMs = 20_000): Promise<CredentialHandleEvents[K]> {
   return new Promise((resolve, reject) => {
@@ -50,7 +37,7 @@ describe('credential handles and approval gates', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      policy: POLICY,
+      policy: WRITES_NEED_APPROVAL,
       // One GetApproval waits at most 2s here: a longer wait is several calls.
       tasks: { approvals: { timeout: '10m', useWindow: '5m', maxWait: '2s' } },
       providers: {
@@ -124,14 +111,19 @@ describe('credential handles and approval gates', () => {
     expect((await operator.listApprovals({ task_id: task })).approvals.map((a) => a.state)).toEqual(['APPROVAL_STATE_PENDING']);
   });
 
-  it('a re-issue at the max TTL says approvalPending, keeps the lease meanwhile, re-issues once approved; close() ends a wait at once', async () => {
-    const task = `t-sdk-reissue-${run}`;
+  /** A re-issuing handle for writes whose first approval an operator granted. */
+  async function approvedReissuing(task: string): Promise<{ cred: CredentialHandle; firstId: string }> {
     let firstId: string | undefined;
     const handle = agent.credential({ provider: 'orders-api', task, scope: ['orders:write'], ttl: 2000, reissue: true, approval: { onPending: (e) => (firstId ??= e.approvalId) } });
     await eventually(async () => firstId);
     await operator.decideApproval(firstId!, 'approve');
     const cred = await handle;
     open.push(cred);
+    return { cred, firstId: firstId! };
+  }
+
+  it('a re-issue at the max TTL says approvalPending, keeps the lease meanwhile, re-issues once approved; close() ends a wait at once', async () => {
+    const { cred, firstId } = await approvedReissuing(`t-sdk-reissue-${run}`);
     const first = cred.lease;
 
     const [waiting] = await next(cred, 'approvalPending');
@@ -160,12 +152,7 @@ describe('credential handles and approval gates', () => {
 
   it('a denied re-issue is a final error event; the lease runs out and nothing more is asked', async () => {
     const task = `t-sdk-reissue-denied-${run}`;
-    let firstId: string | undefined;
-    const handle = agent.credential({ provider: 'orders-api', task, scope: ['orders:write'], ttl: 2000, reissue: true, approval: { onPending: (e) => (firstId ??= e.approvalId) } });
-    await eventually(async () => firstId);
-    await operator.decideApproval(firstId!, 'approve');
-    const cred = await handle;
-    open.push(cred);
+    const { cred } = await approvedReissuing(task);
     const [waiting] = await next(cred, 'approvalPending');
     const failed = next(cred, 'error');
     await operator.decideApproval(waiting.approvalId, 'deny', 'task is over');
