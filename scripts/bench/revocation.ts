@@ -166,6 +166,24 @@ async function usedMemory(url: string): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
 }
 
+async function resetCommandStats(url: string): Promise<void> {
+  const r = new Redis(url);
+  await r.config('RESETSTAT');
+  r.disconnect();
+}
+
+/** Redis's own time per command since the last reset, per lease, largest first (e.g. `evalsha 21.3`). */
+async function commandTimes(url: string, leases: number): Promise<string[]> {
+  const r = new Redis(url);
+  const info = await r.info('commandstats');
+  r.disconnect();
+  const times = [...info.matchAll(/^cmdstat_([^:]+):calls=\d+,usec=(\d+)/gm)].map((m) => ({ command: m[1]!, usec: Number(m[2]) / leases }));
+  return times
+    .filter((t) => t.usec >= 0.05)
+    .sort((a, b) => b.usec - a.usec)
+    .map((t) => `${t.command} ${t.usec.toFixed(1)}`);
+}
+
 /** Memory held by the capped event streams (bounded, whatever the number of leases). */
 async function eventFeedMemory(url: string, keyPrefix: string): Promise<number> {
   const r = new Redis(url);
@@ -245,6 +263,7 @@ export async function runRevocationBench(o: RevocationBenchOptions): Promise<Rev
       const { running } = await start(configFile);
       const svid = await authority.issueX509Svid(OPERATOR);
       const client = new WarrantClient({ server: `127.0.0.1:${running.grpcPort}`, svidPem: svid.chainPem, svidKeyPem: svid.keyPem, bundlePem: authority.certPem, serverId: SERVER_ID });
+      await resetCommandStats(url);
       const t = performance.now();
       const cpu0 = { redis: cpuSecondsOf(child.pid ?? 0), node: process.cpuUsage() };
       const summary = await client.revokeMatching({ selector: { all: true }, reason: 'bench', confirm_timeout: { seconds: '600', nanos: 0 } }, () => undefined);
@@ -259,6 +278,7 @@ export async function runRevocationBench(o: RevocationBenchOptions): Promise<Rev
       report.mass = { leases: o.mass, seconds, leasesPerSecond: Math.round(perSecond), ratioToEvalsha: perSecond / report.floor.evalshaPerSecond };
       log(`mass revocation: ${o.mass.toLocaleString('en-US')} oauth-jwt leases revoked and confirmed in ${seconds.toFixed(2)} s (${report.mass.leasesPerSecond.toLocaleString('en-US')}/s = ${report.mass.ratioToEvalsha.toFixed(2)}× the EVALSHA floor; an oauth-jwt lease goes straight to revoked in its selection script: its provider's revocation is local)`);
       log(`  CPU during it: Redis ${redisCpu.toFixed(2)} s (${Math.round((redisCpu / o.mass) * 1e6)} µs a lease), warrant and its client ${nodeCpu.toFixed(2)} s (${Math.round((nodeCpu / o.mass) * 1e6)} µs a lease)`);
+      log(`  Redis time a lease by command (µs, inside scripts too): ${(await commandTimes(url, o.mass)).join(', ')}`);
       verdict('mass revocation end to end', seconds, TARGETS.massSeconds, 's');
     }
 
