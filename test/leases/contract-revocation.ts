@@ -472,6 +472,24 @@ export function revocationContract(makeStore: StoreFactory): void {
         expect(events.filter((e) => e.leaseId === db.id).map((e) => e.type)).toEqual(['revoking']);
       });
 
+      it('records the events of many leases revoked in one page, each once and in full', async () => {
+        const start = await store.readEvents(undefined, 10);
+        const leases: Lease[] = [];
+        for (let i = 0; i < 40; i++) {
+          const issuedAt = T0 + i;
+          const id = store.newLeaseId({ owner: OWNER, taskId: 'task-many' }, issuedAt);
+          leases.push(await activeLease(store, { ...jwt, id, taskId: 'task-many', issuedAt }));
+        }
+        await runLocal(operation({ trigger: 'expired', selection: { taskId: 'task-many' } }), T0 + MIN, 100);
+        const events = (await allEvents(store, start.cursor)).filter((e) => e.type !== 'issued');
+        expect(events.map((e) => e.leaseId).sort()).toEqual(leases.map((l) => l.id).sort());
+        for (const lease of leases) {
+          expect(events.find((e) => e.leaseId === lease.id)).toEqual({
+            leaseId: lease.id, taskId: 'task-many', owner: OWNER, type: 'expired', state: 'expired', trigger: 'expired', expiresAt: lease.expiresAt, at: T0 + MIN,
+          });
+        }
+      });
+
       it('revokes at once a revocation_failed lease an operator selects again, keeping its first trigger', async () => {
         const lease = await activeLease(store, { ...jwt });
         await store.beginRevoke(lease.id, { trigger: 'task_completed', reason: 'done', now: T0 + SEC });

@@ -19,25 +19,44 @@ function decode(cursor: string, count: number): string[] {
   return ids;
 }
 
-function eventFrom(fields: readonly unknown[]): StoredLeaseEvent | undefined {
+/**
+ * The events of one stream entry: one, or for an entry of many leases that changed alike (field
+ * `b`: lease id, task id, owner and expiresAt of each, as one JSON array), one per lease. An
+ * entry that cannot be read yields none.
+ */
+function eventsFrom(fields: readonly unknown[]): StoredLeaseEvent[] {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[String(fields[i])] = String(fields[i + 1]);
   const type = f['t'] as LeaseEventType;
   const state = f['s'] as LeaseState;
   const at = Number(f['a']);
-  if (!LEASE_EVENT_TYPES.includes(type) || !LEASE_STATES.includes(state) || !Number.isSafeInteger(at)) return undefined;
+  if (!LEASE_EVENT_TYPES.includes(type) || !LEASE_STATES.includes(state) || !Number.isSafeInteger(at)) return [];
   const trigger = f['g'] !== undefined && (TRIGGERS as readonly string[]).includes(f['g']) ? (f['g'] as Trigger) : undefined;
-  const expiresAt = f['e'] === undefined || f['e'] === '' ? undefined : Number(f['e']);
-  return {
-    type,
-    leaseId: f['l'] ?? '',
-    taskId: f['k'] ?? '',
-    owner: f['o'] ?? '',
-    state,
-    at,
-    ...(trigger === undefined ? {} : { trigger }),
-    ...(expiresAt === undefined || Number.isNaN(expiresAt) ? {} : { expiresAt }),
+  const event = (leaseId: string, taskId: string, owner: string, expires: string | undefined): StoredLeaseEvent => {
+    const expiresAt = expires === undefined || expires === '' ? undefined : Number(expires);
+    return {
+      type,
+      leaseId,
+      taskId,
+      owner,
+      state,
+      at,
+      ...(trigger === undefined ? {} : { trigger }),
+      ...(expiresAt === undefined || Number.isNaN(expiresAt) ? {} : { expiresAt }),
+    };
   };
+  const many = f['b'];
+  if (many === undefined) return [event(f['l'] ?? '', f['k'] ?? '', f['o'] ?? '', f['e'])];
+  let flat: unknown;
+  try {
+    flat = JSON.parse(many);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(flat) || flat.length % 4 !== 0 || !flat.every((v) => typeof v === 'string')) return [];
+  const out: StoredLeaseEvent[] = [];
+  for (let i = 0; i < flat.length; i += 4) out.push(event(flat[i] as string, flat[i + 1] as string, flat[i + 2] as string, flat[i + 3] as string));
+  return out;
 }
 
 export async function readEvents(ctx: RedisContext, cursor: string | undefined, limit: number): Promise<LeaseEventPage> {
@@ -56,7 +75,7 @@ export async function readEvents(ctx: RedisContext, cursor: string | undefined, 
       ctx.client.xrange(shard.events, `(${from}`, '+', 'COUNT', perShard),
     )) as [string, unknown[]][];
     const last = entries[entries.length - 1]?.[0] ?? from;
-    return { last, events: entries.map(([, fields]) => eventFrom(fields)).filter((e): e is StoredLeaseEvent => e !== undefined) };
+    return { last, events: entries.flatMap(([, fields]) => eventsFrom(fields)) };
   });
   // Shards interleave by the time of the change; within a shard, stream order stands.
   const events = read.flatMap((r) => r.events).sort((a, b) => a.at - b.at);

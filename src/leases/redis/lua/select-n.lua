@@ -5,9 +5,10 @@
   (named in ARGV, name and kind) is not queued: it goes straight to revoked (expired for the
   trigger `expired`), since the store's write is that provider's confirmation; it counts as
   accepted and confirmed, keeps its hash for the retention period, and records one `revoked`
-  event (no `revoking` one). The page's end is saved in the operation's hash in the same step, so
-  an operation resumed after a crash neither skips nor repeats a page. The caller may claim up to
-  a number of the revocations it queues, to attempt them itself.
+  event (no `revoking` one), many to a stream entry (emitMany). The page's end is saved in the
+  operation's hash in the same step, so an operation resumed after a crash neither skips nor
+  repeats a page. The caller may claim up to a number of the revocations it queues, to attempt
+  them itself.
 
   KEYS[1] pending zset            pending
   KEYS[2] expiry zset             expiry
@@ -78,7 +79,8 @@ local claimUntil = ARGV[20]
 local claimMax = tonumber(ARGV[21]) or 0
 local opField = { 'op', ARGV[6] }
 local retention = tonumber(ARGV[8])
-local purgeAt = tonumber(now) + retention
+-- As text once: a number passed to redis.call is formatted again on every call.
+local purgeAt = tostring(tonumber(now) + retention)
 local localKind = {}
 local localCount = tonumber(ARGV[23])
 for j = 1, localCount do
@@ -108,31 +110,41 @@ end
 local tasks = {}
 local fromPending, fromExpiry, retiredArgs = {}, {}, {}
 local revoked, retried = {}, {}
+-- Lease id, task id, owner and expiresAt of each lease revoked with this call's trigger: their
+-- events, recorded together at the end (emitMany).
+local events = {}
 local count = 0
 local function revokeAtOnce(key, taskKey, id, f)
   local recorded = ARGV[3]
-  local set = { 's', '', 'x', now, 'op', ARGV[6] }
+  local final = 'revoked'
   local r = nil
   if f[1] == 'revocation_failed' then
     r = redis.call('HMGET', key, 'r', 'q')
     recorded = f[5]
+    if recorded == 'expired' then
+      final = 'expired'
+    end
     redis.call('HDEL', key, 'f', 'a', 'z', 'w')
+    redis.call('HSET', key, 's', final, 'x', now)
     redis.call('ZREM', q.failed, id)
   else
-    requestFields(set, recorded, now, reason)
+    -- requestFields' fields written directly (no table to build for each lease of a bulk step),
+    -- and no operation id: this step counts the confirmation itself, nothing later has to.
+    if recorded == 'expired' then
+      final = 'expired'
+    end
+    if reason then
+      redis.call('HSET', key, 's', final, 'x', now, 'g', recorded, 'q', now, 'r', reason)
+    else
+      redis.call('HSET', key, 's', final, 'x', now, 'g', recorded, 'q', now)
+    end
     if f[1] == 'pending' then
       fromPending[#fromPending + 1] = id
     else
       fromExpiry[#fromExpiry + 1] = id
     end
   end
-  local final = 'revoked'
-  if recorded == 'expired' then
-    final = 'expired'
-  end
-  set[2] = final
-  redis.call('HSET', key, unpack(set))
-  redis.call('PEXPIRE', key, retention)
+  redis.call('PEXPIRE', key, ARGV[8])
   local entries = tasks[taskKey]
   if not entries then
     entries = {}
@@ -142,11 +154,16 @@ local function revokeAtOnce(key, taskKey, id, f)
   entries[#entries + 1] = id
   retiredArgs[#retiredArgs + 1] = purgeAt
   retiredArgs[#retiredArgs + 1] = id
-  emit(q.events, q.maxlen, final, id, f[3], f[2], final, recorded, f[4], now)
   count = count + 1
   if r then
+    emit(q.events, q.maxlen, final, id, f[3], f[2], final, recorded, f[4], now)
     retried[#retried + 1] = { id, f[7], f[10], f[9] or '', f[2], f[3], recorded, r[1] or '', f[4], r[2] or now, final }
   else
+    local e = #events
+    events[e + 1] = id
+    events[e + 2] = f[3]
+    events[e + 3] = f[2]
+    events[e + 4] = f[4] or ''
     local n = #revoked
     revoked[n + 1] = id
     revoked[n + 2] = f[7]
@@ -164,6 +181,21 @@ local function many(command, key, args)
   end
 end
 
+-- The fields read of each lease: s, o, t, e, g, i, p, d, h, k. Those only a filter or a retry
+-- reads are asked for only when the selection has that filter or can select a
+-- revocation_failed lease; in their place the state is read again (the first field, found at
+-- once, where a missing field costs a scan of the whole hash).
+local fieldNames = { 's', 'o', 't', 'e', 's', 's', 'p', 's', 'h', 'k' }
+if selected and selected['revocation_failed'] then
+  fieldNames[5] = 'g'
+end
+if after or before then
+  fieldNames[6] = 'i'
+end
+if domain ~= '' then
+  fieldNames[8] = 'd'
+end
+
 local matched, accepted, already = 0, 0, 0
 local sample = {}
 local task = ARGV[19]
@@ -173,7 +205,7 @@ for i = first, #ARGV, 2 do
   local knownTask = ARGV[i + 1]
   local key = KEYS[i - first + 9]
   local taskKey = KEYS[i - first + 10]
-  local f = redis.call('HMGET', key, 's', 'o', 't', 'e', 'g', 'i', 'p', 'd', 'h', 'k')
+  local f = redis.call('HMGET', key, unpack(fieldNames))
   local state = f[1]
   local wanted = false
   if state then
@@ -225,6 +257,14 @@ for i = first, #ARGV, 2 do
       end
     end
   end
+end
+
+if #events > 0 then
+  local final = 'revoked'
+  if ARGV[3] == 'expired' then
+    final = 'expired'
+  end
+  emitMany(q.events, q.maxlen, final, final, ARGV[3], now, events)
 end
 
 if count > 0 then
