@@ -11,9 +11,11 @@ import {
   type DetailedError,
   type EntityJson,
   type TypeAndId,
+  type PolicyJson,
   type StatefulAuthorizationCall,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { describeCedarError } from './cedar-errors.js';
+import { evaluationForm } from './evaluation-form.js';
 import {
   POLICY_ACTIONS,
   type Decision,
@@ -50,6 +52,10 @@ const ACTIONS: ReadonlySet<string> = new Set(POLICY_ACTIONS);
 interface Part {
   readonly policySetId: string;
   readonly shape: RequestShape;
+  /** The task goes as a record in the context, not as an entity (see evaluation-form.ts). */
+  readonly taskAsRecord: boolean;
+  /** The call carries the workload entity (else only its uid). */
+  readonly principalEntity: boolean;
   /** The principal entity of the last call on this part, reused while the same workload asks. */
   last: { spiffeId: string; trustDomain: string; path: string; entity: EntityJson } | undefined;
 }
@@ -353,7 +359,7 @@ export class PolicyEngine {
     minute: number,
     schemaName: string | undefined,
     validateRequest: boolean,
-    part: Part = { policySetId: this.policySetId, shape: FULL_SHAPE, last: undefined },
+    part: Part = { policySetId: this.policySetId, shape: FULL_SHAPE, taskAsRecord: false, principalEntity: true, last: undefined },
   ): StatefulAuthorizationCall {
     const { policySetId, shape } = part;
     const { principal, action, resource, context } = input;
@@ -364,9 +370,10 @@ export class PolicyEngine {
       workload = { spiffeId: principal.spiffeId, trustDomain: principal.trustDomain, path: principal.path, entity: this.workloadEntity(principal, shape) };
       part.last = workload;
     }
-    const entities: EntityJson[] = [workload.entity];
+    const entities: EntityJson[] = part.principalEntity ? [workload.entity] : [];
     if (shape.providerKind) entities.push({ uid: { type: 'Provider', id: resource.provider }, attrs: { kind: resource.kind }, parents: [] });
     const wantsTask = shape.taskAttributes;
+    let taskRecord: Record<string, CedarValueJson> | undefined;
     if (wantsTask.size > 0 || shape.taskTags) {
       const attrs: Record<string, CedarValueJson> = {};
       if (wantsTask.has('purpose')) attrs['purpose'] = task.purpose;
@@ -375,23 +382,29 @@ export class PolicyEngine {
       if (wantsTask.has('tools')) attrs['tools'] = entityRefs('Provider', task.tools);
       if (wantsTask.has('credentialsIssued')) attrs['credentialsIssued'] = task.credentialsIssued ?? 0;
       if (wantsTask.has('deviations')) attrs['deviations'] = task.deviations ?? 0;
-      const taskEntity: EntityJson = { uid: { type: 'Task', id: task.id }, attrs, parents: [] };
+      let tags: Record<string, string> | undefined;
       const names = shape.taskTagNames;
-      if (names === undefined) taskEntity.tags = { ...task.attributes };
+      if (names === undefined) tags = { ...task.attributes };
       else if (names.size > 0) {
-        const tags: Record<string, string> = {};
+        tags = {};
         for (const name of names) {
           const value = task.attributes[name];
           if (value !== undefined) tags[name] = value;
         }
-        taskEntity.tags = tags;
       }
-      entities.push(taskEntity);
+      if (part.taskAsRecord) {
+        taskRecord = attrs;
+        if (shape.taskTags) attrs['tags'] = tags ?? {};
+      } else {
+        const taskEntity: EntityJson = { uid: { type: 'Task', id: task.id }, attrs, parents: [] };
+        if (tags !== undefined) taskEntity.tags = tags;
+        entities.push(taskEntity);
+      }
     }
     const nowSeconds = minute * 60;
     const requestContext: StatefulAuthorizationCall['context'] = {};
     const wants = shape.context;
-    if (wants.has('task')) requestContext['task'] = { __entity: { type: 'Task', id: task.id } };
+    if (wants.has('task')) requestContext['task'] = part.taskAsRecord ? (taskRecord ?? {}) : { __entity: { type: 'Task', id: task.id } };
     // Cedar makes a set of an array: duplicates need no removing here.
     if (wants.has('scope')) requestContext['scope'] = context.scope as string[];
     if (wants.has('ttlSeconds')) requestContext['ttlSeconds'] = context.ttlSeconds;
@@ -472,15 +485,17 @@ export class PolicyEngine {
   /** Prepares a list of policies once (named by this version and the list, so engines of one version share it). */
   private part(policies: readonly PolicyEntry[], narrowed: boolean): Part | undefined {
     if (policies.length === 0) return undefined;
-    const policySetId = `${this.policySetId}/${sha256Hex(JSON.stringify(policies.map((p) => p.id))).slice(0, 32)}`;
+    // A narrowed part's evaluation form holds only for the workloads its slice admits: named apart.
+    const policySetId = `${this.policySetId}/${sha256Hex(JSON.stringify([narrowed, ...policies.map((p) => p.id)])).slice(0, 32)}`;
     let part = this.parts.get(policySetId);
     if (part === undefined) {
-      const staticPolicies: Record<string, string> = {};
-      for (const policy of policies) staticPolicies[policy.id] = policy.text;
+      // With the schema passed at evaluation (action groups), Cedar reads the whole request against it, in its source form.
+      const shape = this.schemaName === undefined ? shapeOf(policies.map((p) => p.text)) : FULL_SHAPE;
+      const form = this.schemaName === undefined ? evaluationForm(policies, narrowed, shape.delegateEntity) : undefined;
+      const staticPolicies: Record<string, string | PolicyJson> = form?.policies ?? Object.fromEntries(policies.map((p) => [p.id, p.text]));
       const answer = preparsePolicySet(policySetId, { staticPolicies });
       if (answer.type === 'failure') throw new Error(`cannot prepare a policy slice: ${answer.errors.map(describeCedarError).join('; ')}`);
-      // With the schema passed at evaluation (action groups), Cedar reads the whole request against it.
-      part = { policySetId, shape: this.schemaName === undefined ? shapeOf(policies.map((p) => p.text)) : FULL_SHAPE, last: undefined };
+      part = { policySetId, shape, taskAsRecord: form?.taskAsRecord ?? false, principalEntity: form?.principalEntity ?? true, last: undefined };
       this.parts.set(policySetId, part);
       if (narrowed) this.narrowedPolicies += policies.length;
     }

@@ -5,6 +5,7 @@ import {
   schemaToJson,
   validate,
   type DetailedError,
+  type PolicyJson,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { cedarErrorOffset, describeCedarError } from './cedar-errors.js';
 import { PolicyLoadError } from './load-error.js';
@@ -36,6 +37,8 @@ export interface PolicyEntry {
   /** The actions and provider its head names, for slicing the set per request. */
   head: PolicyHead;
   text: string;
+  /** Cedar's JSON form of the policy, from which its evaluation form is made (evaluation-form.ts). */
+  json: PolicyJson;
 }
 
 /** A parsed, uniquely identified and schema-validated policy set, ready to be prepared in Cedar. */
@@ -96,7 +99,7 @@ export function compilePolicySet(files: readonly PolicyFile[], schema: SchemaFil
         throw invalid(`duplicate policy id "${id}" (first defined at ${first.source}:${first.position.line}:${first.position.column})`);
       }
       const notes = Object.freeze(Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, typeof v === 'string' ? v : ''])));
-      const entry: PolicyEntry = { id, source: file.source, position, effect, approvalRequired, annotations: notes, head: policyHead(parsed.json), text };
+      const entry: PolicyEntry = { id, source: file.source, position, effect, approvalRequired, annotations: notes, head: policyHead(parsed.json), text, json: parsed.json };
       byId.set(id, entry);
       policies.push(entry);
       pieceStart.set(id, pieceByte);

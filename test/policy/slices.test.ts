@@ -235,6 +235,23 @@ permit (principal, action == Action::"revoke", resource);
 
 @id("no-deep-revokes")
 forbid (principal, action == Action::"revoke", resource) when { context.task.depth > 2 };
+
+@id("tag-by-expression")
+forbid (principal in Group::"fleet", action == Action::"renew", resource) when { context.task.hasTag(if context.task.depth > 1 then "data" else "region") };
+
+@id("same-as-literal")
+forbid (principal, action == Action::"renew", resource == Provider::"orders-api") when { context.task == Task::"u" };
+
+@id("ticket-in-chain")
+permit (principal in Group::"fleet", action == Action::"issue", resource == Provider::"tickets-api")
+when { context.task.hasTag("ticket") && context.task.getTag("ticket") == "T-1" && context has task && context.task has purpose && context.task.chain.contains(principal) };
+
+@id("equals-a-group")
+permit (principal == Group::"fleet", action, resource);
+
+@id("env-by-tag")
+permit (principal in Group::"agents", action == Action::"issue", resource == Provider::"tickets-api")
+when { context.task.hasTag("environment") && ["dev", "staging"].contains(context.task.getTag("environment")) && context.task.tools.contains(resource) };
 `,
   },
 ];

@@ -1,0 +1,150 @@
+// The form a part's policies are evaluated in. Cedar's cost per call grows with every entity and
+// every reference it has to build, so two rewrites of the policies' JSON form spare it work
+// without changing any decision, determining policy or error:
+//
+//  - In a slice narrowed to the principal's groups (slices.ts), a head's `principal in
+//    Group::"g"`, `principal == Workload::"w"` or `principal is Workload in …` holds by
+//    construction: the slice holds the policy only for workloads it admits. The constraint is
+//    dropped (`is Workload` kept), and when no condition reads the principal either, the call
+//    carries no workload entity at all.
+//  - When every use of `context.task` is an attribute read (`.depth`, `has purpose`) or a tag
+//    read by a literal name (`hasTag("env")`, `getTag("env")`), the task travels as a record in the
+//    context — its attributes, and its tags under `tags` — and tag reads become reads of that
+//    record (`tags has "env"`, `tags["env"]`): no Task entity and no entity reference. Any other
+//    use (compared, `in`, `is`, a tag named by an expression, a `Task::"…"` literal) keeps the
+//    entity for the whole part. The schema check at load already refuses a tag read that is not
+//    guarded by its hasTag, so a missing tag is never read in either form.
+//
+// The differential tests in test/policy/slices.test.ts hold the engine to Cedar's own answer on the
+// source policies, whole request and whole set: decision, determining policies and every error.
+import type { EntityUidJson, PolicyJson, PrincipalConstraint } from '@cedar-policy/cedar-wasm/nodejs';
+
+export interface EvaluationForm {
+  /** The policies as Cedar is to evaluate them (JSON form, or source text), by id. */
+  readonly policies: Record<string, string | PolicyJson>;
+  /** context.task goes as a record (attributes, and tags under `tags`), with no Task entity. */
+  readonly taskAsRecord: boolean;
+  /** Whether the call must carry the workload entity: some head or condition can still read it. */
+  readonly principalEntity: boolean;
+}
+
+type Expr = Record<string, unknown>;
+
+const CONTEXT_TASK = JSON.stringify({ '.': { left: { Var: 'context' }, attr: 'task' } });
+
+function isContextTask(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && JSON.stringify(e) === CONTEXT_TASK;
+}
+
+function uidType(json: EntityUidJson): string {
+  return '__entity' in json ? json.__entity.type : json.type;
+}
+
+/** The head with its principal constraint dropped when the narrowed slice already guarantees it. */
+function principalFreeHead(c: PrincipalConstraint): PrincipalConstraint {
+  if ((c.op === '==' || c.op === 'in') && 'entity' in c) {
+    const type = uidType(c.entity);
+    // What slices.ts's policyHead reads as a group or workload constraint; `== Group::…` never holds and stays.
+    if (type === 'Workload' || (type === 'Group' && c.op === 'in')) return { op: 'All' };
+  }
+  if (c.op === 'is' && c.entity_type === 'Workload' && c.in !== undefined && 'entity' in c.in) {
+    const type = uidType(c.in.entity);
+    if (type === 'Workload' || type === 'Group') return { op: 'is', entity_type: 'Workload' };
+  }
+  return c;
+}
+
+/** A tag operation's literal name, or undefined when the name is an expression. */
+function literalName(e: unknown): string | undefined {
+  if (typeof e !== 'object' || e === null || !('Value' in e)) return undefined;
+  const value = (e as { Value: unknown }).Value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+const TASK_TAGS = { '.': { left: JSON.parse(CONTEXT_TASK) as Expr, attr: 'tags' } };
+
+/**
+ * The expression with tag reads of context.task turned into reads of its `tags` record; undefined
+ * when some use of context.task (or a Task literal) needs the entity.
+ */
+function taskAsRecord(e: unknown): unknown {
+  if (Array.isArray(e)) {
+    const out: unknown[] = [];
+    for (const item of e) {
+      const rewritten = taskAsRecord(item);
+      if (rewritten === undefined) return undefined;
+      out.push(rewritten);
+    }
+    return out;
+  }
+  if (typeof e !== 'object' || e === null) return e;
+  if (isContextTask(e)) return undefined;
+  const node = e as Expr;
+  if ('Value' in node && typeof node['Value'] === 'object' && node['Value'] !== null && JSON.stringify(node['Value']).includes('"Task"')) {
+    return undefined;
+  }
+  for (const op of ['hasTag', 'getTag'] as const) {
+    const args = node[op] as { left: unknown; right: unknown } | undefined;
+    if (args !== undefined && isContextTask(args.left)) {
+      const name = literalName(args.right);
+      if (name === undefined) return undefined;
+      return op === 'hasTag' ? { has: { left: TASK_TAGS, attr: name } } : { '.': { left: TASK_TAGS, attr: name } };
+    }
+  }
+  for (const op of ['.', 'has'] as const) {
+    const args = node[op] as { left: unknown; attr: string } | undefined;
+    if (args !== undefined && isContextTask(args.left)) return e;
+  }
+  const out: Expr = {};
+  for (const [key, value] of Object.entries(node)) {
+    const rewritten = taskAsRecord(value);
+    if (rewritten === undefined) return undefined;
+    out[key] = rewritten;
+  }
+  return out;
+}
+
+/** Whether the expression reads the principal or names a workload (which may be the principal). */
+function readsPrincipal(e: unknown): boolean {
+  const text = JSON.stringify(e);
+  return text.includes('{"Var":"principal"}') || text.includes('"type":"Workload"');
+}
+
+/**
+ * Whether the JSON form carries every number exactly: Cedar's are 64-bit integers, and one past
+ * 2^53 (an overflow guard, say) did not survive the trip through JavaScript.
+ */
+function exact(e: unknown): boolean {
+  if (typeof e === 'number') return Number.isSafeInteger(e);
+  if (typeof e !== 'object' || e === null) return true;
+  return Object.values(e).every(exact);
+}
+
+/**
+ * The evaluation form of a part's policies. `narrowed`: the part belongs to a slice narrowed to the
+ * principal's groups (never to the coarse slice past the budget). `delegate`: the part's requests
+ * can carry a delegate, whose entity may be the principal's. A policy whose JSON form cannot carry
+ * one of its numbers stays in its source text, head and all; the task is then a record only if that
+ * policy reads no tag.
+ */
+export function evaluationForm(
+  policies: readonly { id: string; json: PolicyJson; text: string }[],
+  narrowed: boolean,
+  delegate: boolean,
+): EvaluationForm {
+  const each = policies.map((p) => {
+    const json = exact(p.json);
+    const principal = json && narrowed ? principalFreeHead(p.json.principal) : p.json.principal;
+    const conditions = p.json.conditions.map((c) => ({ ...c, body: taskAsRecord(c.body) }));
+    const recordOk = conditions.every((c, i) => c.body !== undefined && (json || JSON.stringify(c.body) === JSON.stringify(p.json.conditions[i]!.body)));
+    return { p, json, principal, conditions: conditions as PolicyJson['conditions'], recordOk };
+  });
+  const record = each.every((e) => e.recordOk);
+  const out: Record<string, string | PolicyJson> = {};
+  for (const { p, json, principal, conditions } of each) {
+    out[p.id] = json ? { ...p.json, principal, conditions: record ? conditions : p.json.conditions } : p.text;
+  }
+  const headFree = each.every(({ principal: h }) => h.op === 'All' || (h.op === 'is' && h.in === undefined));
+  const principalEntity = delegate || !headFree || policies.some((p) => readsPrincipal(p.json.conditions));
+  return { policies: out, taskAsRecord: record, principalEntity };
+}
