@@ -218,10 +218,11 @@ export interface StepOptions {
   readonly claim?: StepClaim;
   /**
    * Providers whose revocation is local (CredentialProvider.localRevocation), by name, with their
-   * kind. A selected lease of one of them (same name and kind) is not queued: the same step takes
-   * it straight to `revoked` (`expired` for the trigger `expired`) — the store's write is the
-   * provider's confirmation — recording a `revoked` event and no `revoking` one, and counting it
-   * as both accepted and confirmed.
+   * kind. A selected pending or active lease of one of them (same name and kind) is not queued:
+   * the same step takes it straight to `revoked` (`expired` for the trigger `expired`) — the
+   * store's write is the provider's confirmation — recording a `revoked` event and no `revoking`
+   * one, and counting it as both accepted and confirmed. A revocation_failed lease an operator
+   * selects again is queued like any other.
    */
   readonly localProviders?: ReadonlyMap<string, ProviderKind>;
   /**

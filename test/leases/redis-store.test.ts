@@ -170,11 +170,57 @@ describe('RedisLeaseStore', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
     for (const index of [k.expiry, k.pending, k.queue, k.failed]) expect(await client.zscore(index, lease.id)).toBeNull();
     expect(await client.zscore(k.all, lease.id)).not.toBeNull();
-    // No live lease is left in the task, so its index expires with its last entry …
-    expect(await client.pttl(k.task('task-1'))).toBeGreaterThan(0);
-    // … until a new lease joins the task there.
-    await store.createPending(newLease({ id: store.newLeaseId({ owner: OWNER, taskId: 'task-1' }, T0 + 10), issuedAt: T0 + 10 }));
+    // The task index expires with its highest entry: this lease's retention end …
+    const ended = await client.pttl(k.task('task-1'));
+    expect(ended).toBeGreaterThan(0);
+    expect(ended).toBeLessThanOrEqual(60_000);
+    // … until a new lease joins the task there: then its maxExpiresAt plus the retention.
+    const next = newLease({ id: store.newLeaseId({ owner: OWNER, taskId: 'task-1' }, T0 + 10), issuedAt: T0 + 10 });
+    await store.createPending(next);
+    expect(await client.zscore(k.task('task-1'), next.id)).toBe(String(next.maxExpiresAt + 60_000));
+    const live = await client.pttl(k.task('task-1'));
+    expect(live).toBeGreaterThan(next.maxExpiresAt + 60_000 - (T0 + 10) - 5_000);
+    expect(live).toBeLessThanOrEqual(next.maxExpiresAt + 60_000 - (T0 + 10));
+  });
+
+  it('leaves the task index alone when a bulk step revokes a lease at once: it already expires in time', async () => {
+    const prefix = uniquePrefix();
+    const store = storeFor(prefix, { terminalRetentionMs: 60_000 });
+    const lease = (await store.createPending(newLease({ id: store.newLeaseId({ owner: OWNER, taskId: 'task-1' }, T0), provider: 'tokens', providerKind: 'oauth-jwt' }))).lease;
+    await store.activate(lease.id, lease.expiresAt, T0 + 1);
+    const k = leaseStoreKeys(prefix).shardOf(lease.id);
+    const before = await client.pttl(k.task('task-1'));
+    const op = { id: newLeaseId(T0 + 2), selection: { taskId: 'task-1' }, trigger: 'operator' as const, reason: 'r', requestedBy: 'spiffe://example.org/ops', createdAt: T0 + 2, upTo: T0 + 2 };
+    await store.createOperation(op, 'replica-1', T0 + 60_000);
+    const step = await store.stepOperation(op, 100, T0 + 2, { localProviders: new Map([['tokens', 'oauth-jwt']]) });
+    expect(step.revoked.map((r) => r.leaseId)).toEqual([lease.id]);
+    expect(await client.zscore(k.task('task-1'), lease.id)).toBe(String(lease.maxExpiresAt + 60_000));
+    const after = await client.pttl(k.task('task-1'));
+    expect(after).toBeGreaterThan(0);
+    expect(after).toBeLessThanOrEqual(before);
+    // The lease's hash goes first, after the retention counted from its revocation.
+    expect(await client.pttl(k.lease(lease.id))).toBeLessThanOrEqual(60_000);
+  });
+
+  it('keeps the task index of a lease given up on for as long as the lease is, and lets it expire once the lease ends', async () => {
+    const prefix = uniquePrefix();
+    const store = storeFor(prefix, { terminalRetentionMs: 60_000 });
+    const lease = (await store.createPending(newLease({ id: store.newLeaseId({ owner: OWNER, taskId: 'task-1' }, T0) }))).lease;
+    await store.activate(lease.id, lease.expiresAt, T0 + 1);
+    const k = leaseStoreKeys(prefix).shardOf(lease.id);
+    await store.beginRevoke(lease.id, { trigger: 'operator', now: T0 + 2 });
+    await store.parkRevocations([{ leaseId: lease.id, error: 'ERR_PROVIDER_UNAVAILABLE' }], T0 + 3);
+    expect(await client.zscore(k.task('task-1'), lease.id)).toBe('inf');
     expect(await client.pttl(k.task('task-1'))).toBe(-1);
+    expect((await store.listByTask('task-1')).map((l) => l.state)).toEqual(['revocation_failed']);
+    // Another lease joining the task does not give the index a TTL while one is given up on.
+    await store.createPending(newLease({ id: store.newLeaseId({ owner: OWNER, taskId: 'task-1' }, T0 + 4), issuedAt: T0 + 4 }));
+    expect(await client.pttl(k.task('task-1'))).toBe(-1);
+    // An operator queues it again and it ends: scored by its retention's end, the index expires again.
+    await store.beginRevokeMany([lease.id], { trigger: 'operator', now: T0 + 5, requeueFailed: true });
+    await store.finishRevoke(lease.id, T0 + 6);
+    expect(await client.zscore(k.task('task-1'), lease.id)).toBe(String(T0 + 6 + 60_000));
+    expect(await client.pttl(k.task('task-1'))).toBeGreaterThan(0);
   });
 
   it('drops retired leases from the paging index once their retention has passed', async () => {
@@ -317,7 +363,7 @@ describe('RedisLeaseStore', () => {
     const prefix = uniquePrefix();
     const first = await RedisLeaseStore.open(client, { keyPrefix: prefix, shards: 8 });
     stores.push(first);
-    expect(await client.hgetall(`${prefix}meta`)).toEqual({ schema: '2', shards: '8' });
+    expect(await client.hgetall(`${prefix}meta`)).toEqual({ schema: '3', shards: '8' });
     const again = await RedisLeaseStore.open(client, { keyPrefix: prefix, shards: 8 });
     stores.push(again);
     const err = await rejection(RedisLeaseStore.open(client, { keyPrefix: prefix, shards: 16 }));

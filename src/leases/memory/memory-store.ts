@@ -518,7 +518,8 @@ export class MemoryLeaseStore implements LeaseStore {
         op.already++;
         continue;
       }
-      if (localProviders?.get(lease.provider) === lease.providerKind) {
+      // An operator's retry of a lease given up on goes through the queue, as in the Redis store.
+      if (lease.state !== 'revocation_failed' && localProviders?.get(lease.provider) === lease.providerKind) {
         revoked.push(this.#revokeAtOnce(lease, operation, now));
         op.accepted++;
         op.confirmed++;
@@ -650,22 +651,17 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   /**
-   * pending|active|revocation_failed → revoked (or expired) in one step, for a provider whose
-   * revocation is local: accepted and confirmed at once, with a `revoked` event and no `revoking`
-   * one. A revocation_failed lease keeps its first trigger, reason and request time.
+   * pending|active → revoked (or expired) in one step, for a provider whose revocation is local:
+   * accepted and confirmed at once, with a `revoked` event and no `revoking` one.
    */
   #revokeAtOnce(lease: Lease, operation: RevocationOperation, now: number): LocallyRevoked {
-    const retry = lease.state === 'revocation_failed';
-    const trigger = retry ? (lease.trigger ?? operation.trigger) : operation.trigger;
-    const reason = retry ? lease.reason : operation.reason;
-    const revokeRequestedAt = retry ? (lease.revokeRequestedAt ?? now) : now;
+    const { trigger, reason } = operation;
     const state: 'revoked' | 'expired' = trigger === 'expired' ? 'expired' : 'revoked';
-    const base = without(lease, 'revocationAttempts', 'revocationError', 'reason');
-    const finished = freezeLease({ ...base, state, trigger, revokeRequestedAt, revokedAt: now, ...(reason === undefined ? {} : { reason }) });
+    const base = without(lease, 'reason');
+    const finished = freezeLease({ ...base, state, trigger, revokeRequestedAt: now, revokedAt: now, ...(reason === undefined ? {} : { reason }) });
     this.#leases.set(lease.id, finished);
     this.#pending.delete(lease.id);
     this.#active.delete(lease.id);
-    this.#failed.delete(lease.id);
     this.#book.delete(lease.id);
     this.#retired.push({ id: lease.id, purgeAt: now + this.#retentionMs });
     this.#emit(state, finished, now);

@@ -24,7 +24,7 @@ export interface ShardKeys {
   readonly prefix: string;
   /** Hash: one lease's fields. */
   lease(id: string): string;
-  /** Sorted set: lease ids of one task in this shard, scored +inf while live and by purge time once terminal. */
+  /** Sorted set: lease ids of one task in this shard, scored by the latest each hash lives (+inf while given up on). */
   task(taskId: string): string;
   /** Hash: the lease an (owner, idempotency key) pair produced, with the request digest. */
   idempotency(owner: string, key: string): string;

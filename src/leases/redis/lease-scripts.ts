@@ -50,7 +50,6 @@ export const LEASE_SCRIPTS = Object.freeze({
   park: script('Park', 'park-n.lua'),
   select: script('Select', 'select-n.lua'),
   allPage: script('AllPage', 'all-page-1.lua'),
-  leaseField: script('LeaseField', 'lease-field-n.lua'),
   operationCreate: script('OperationCreate', 'operation-create-2.lua'),
   operationClaim: script('OperationClaim', 'operation-claim-2.lua'),
   operationFinish: script('OperationFinish', 'operation-finish-2.lua'),

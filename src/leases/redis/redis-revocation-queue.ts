@@ -237,13 +237,19 @@ export async function parkRevocations(
   await Promise.all(
     [...ctx.byShard(parked, (d) => d.leaseId)].map(async ([shard, group]) => {
       for (const batch of chunks(group)) {
+        // The task index key comes from each lease; a task id never changes, and the script checks it.
+        const tasks = await ctx.pipeline('parkRevocations', (p) => {
+          for (const d of batch) p.hget(shard.lease(d.leaseId), 't');
+        });
         const keys = [shard.queue, shard.failed, shard.events];
         const args = [String(now), String(ctx.eventsMaxLen), String(ctx.retentionMs)];
-        for (const d of batch) {
+        batch.forEach((d, i) => {
           const lease = shard.lease(d.leaseId);
-          keys.push(lease, d.operation === undefined ? lease : shard.operation(d.operation));
-          args.push(d.leaseId, d.error, d.operation ?? '');
-        }
+          const task = typeof tasks[i] === 'string' ? (tasks[i] as string) : '';
+          // A lease that is gone is answered as such by the script; any key of the shard stands in for its task's.
+          keys.push(lease, d.operation === undefined ? lease : shard.operation(d.operation), task === '' ? lease : shard.task(task));
+          args.push(d.leaseId, d.error, d.operation ?? '', task);
+        });
         const reply = await ctx.script('park', keys, args);
         for (const o of finishOutcomes(reply, batch.map((d) => d.leaseId), 'parkRevocations')) outcomes.set(o.leaseId, o);
       }

@@ -89,8 +89,8 @@ interface SelectArgs {
   readonly cursor: string;
   readonly done: boolean;
   readonly claim?: StepClaim;
-  /** Providers whose leases are revoked at once, and each id's task as read (null: unknown). */
-  readonly local?: { readonly providers: ReadonlyMap<string, ProviderKind>; readonly tasks: readonly (string | null)[] };
+  /** Providers whose pending and active leases are revoked at once. */
+  readonly local?: ReadonlyMap<string, ProviderKind>;
 }
 
 interface SelectReply {
@@ -134,14 +134,6 @@ function strings(entry: unknown, length: number): entry is string[] {
 function claimedItem(entry: unknown, operation: string, claimedUntil: number): RevocationItem {
   if (!strings(entry, 10)) throw unexpectedReply('select');
   return { ...itemOf(entry, operation, undefined), claimedUntil };
-}
-
-/** A revocation_failed lease revoked at once, as select-n.lua returns it: a claimed item's fields, then the state. */
-function retriedItem(entry: unknown, operation: string, now: number): LocallyRevoked {
-  if (!strings(entry, 11) || entry.length !== 11) throw unexpectedReply('select');
-  const state = entry[10];
-  if (state !== 'revoked' && state !== 'expired') throw unexpectedReply('select');
-  return { ...itemOf(entry, operation, now), state, revokedAt: now };
 }
 
 /** The leases select-n.lua revoked at once with the call's own trigger and reason: six values each. */
@@ -189,16 +181,7 @@ async function selectInShard(
   a: SelectArgs,
 ): Promise<SelectReply> {
   const accepting = a.mode === 'accept';
-  const tasks = a.local?.tasks;
-  const leaseKeys: string[] = [];
-  const leaseArgs: string[] = [];
-  ids.forEach((id, i) => {
-    const key = shard.lease(id);
-    const task = tasks?.[i] ?? null;
-    leaseKeys.push(key, task === null ? key : shard.task(task));
-    leaseArgs.push(id, task ?? '');
-  });
-  const providers = a.local === undefined ? [] : [...a.local.providers].flat();
+  const providers = a.local === undefined ? [] : [...a.local].flat();
   const reply = await ctx.script(
     'select',
     [
@@ -210,7 +193,7 @@ async function selectInShard(
       accepting ? shard.operation(a.operation) : shard.pending,
       shard.all,
       shard.retired,
-      ...leaseKeys,
+      ...ids.map((id) => shard.lease(id)),
     ],
     [
       String(a.now),
@@ -237,10 +220,10 @@ async function selectInShard(
       String(RETIRED_PURGE_BATCH),
       String(providers.length / 2),
       ...providers,
-      ...leaseArgs,
+      ...ids,
     ],
   );
-  const [matched, accepted, already, sample, claimed, packedRevoked, retried] = reply;
+  const [matched, accepted, already, sample, claimed, packedRevoked] = reply;
   const revoked = typeof packedRevoked === 'string' ? parsePacked(packedRevoked) : undefined;
   if (
     typeof matched !== 'number' ||
@@ -248,8 +231,7 @@ async function selectInShard(
     typeof already !== 'number' ||
     !Array.isArray(sample) ||
     !Array.isArray(claimed) ||
-    !Array.isArray(revoked) ||
-    !Array.isArray(retried)
+    !Array.isArray(revoked)
   ) {
     throw unexpectedReply('select');
   }
@@ -259,10 +241,7 @@ async function selectInShard(
     already,
     sample: sample.filter((s): s is string => typeof s === 'string'),
     claimed: a.claim === undefined ? [] : claimed.map((entry) => claimedItem(entry, a.operation, a.claim!.until)),
-    revoked:
-      a.local === undefined
-        ? []
-        : [...revokedItems(revoked, a, a.local.providers), ...retried.map((entry) => retriedItem(entry, a.operation, a.now))],
+    revoked: a.local === undefined ? [] : revokedItems(revoked, a, a.local),
   };
 }
 
@@ -272,14 +251,6 @@ function parsePacked(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Each lease's task id (null where the lease is gone), read in one script. */
-async function tasksOf(ctx: RedisContext, shard: ShardKeys, ids: readonly string[]): Promise<(string | null)[]> {
-  if (ids.length === 0) return [];
-  const reply = await ctx.script('leaseField', ids.map((id) => shard.lease(id)), ['t']);
-  if (reply.length !== ids.length) throw unexpectedReply('leaseField');
-  return reply.map((t) => (typeof t === 'string' ? t : null));
 }
 
 function encodeCursor(shards: readonly string[]): string {
@@ -422,12 +393,10 @@ export async function stepOperation(
   // The claim's share of each shard; together never more than claim.max.
   const count = ctx.shards.length;
   const share = (index: number) => (claim === undefined ? 0 : Math.floor(claim.max / count) + (index < claim.max % count ? 1 : 0));
-  // Leases of local providers are revoked at once, which needs each one's task index; a selection
-  // that names another provider has none of them.
+  // Leases of local providers are revoked at once; a selection that names another provider has none of them.
   const providers = options.localProviders;
   const local =
     providers !== undefined && providers.size > 0 && (op.selection.provider === undefined || providers.has(op.selection.provider)) ? providers : undefined;
-  const taskId = op.selection.taskId;
   const size = Math.min(budget, SELECT_PAGE);
   // A shard that fails fails the step: the others stop after their page in flight, so nothing of
   // this step still runs when it rejects (and a retry starts from the saved cursors).
@@ -442,12 +411,10 @@ export async function stepOperation(
       read += p.ids.length;
       return !p.done && read < budget;
     };
-    const tasksFor = (p: SourcePage): Promise<(string | null)[]> | undefined =>
-      local === undefined ? undefined : taskId !== undefined ? Promise.resolve(p.ids.map(() => taskId)) : tasksOf(ctx, shard, p.ids);
-    // One round trip per page: a page's script travels with the next page's task ids and the
-    // read of the page after that (each read is of what the scripts before it left).
+    // One round trip per page: a page's script travels with the read of the page after the next
+    // (each read is of what the scripts before it left).
     let current = await page(state[0] ?? '');
-    let [tasks, next] = await Promise.all([tasksFor(current), more(current) ? page(current.cursor) : undefined]);
+    let next = more(current) ? await page(current.cursor) : undefined;
     const claimed: RevocationItem[] = [];
     const revoked: LocallyRevoked[] = [];
     for (;;) {
@@ -462,18 +429,16 @@ export async function stepOperation(
         cursor: current.cursor,
         done: current.done,
         ...(claim === undefined || claimLeft <= 0 ? {} : { claim: { until: claim.until, max: claimLeft } }),
-        ...(local === undefined || tasks === undefined ? {} : { local: { providers: local, tasks } }),
+        ...(local === undefined ? {} : { local }),
       });
-      const ahead = next === undefined ? undefined : tasksFor(next);
       const after = next !== undefined && more(next) ? page(next.cursor) : undefined;
-      const [reply, nextTasks, afterNext] = await Promise.all([selected, ahead, after]);
+      const [reply, afterNext] = await Promise.all([selected, after]);
       claimed.push(...reply.claimed);
       revoked.push(...reply.revoked);
       if (reply.revoked.length > 0) options.onRevoked?.(reply.revoked);
       claimLeft -= reply.claimed.length;
       if (next === undefined) return { done: current.done, claimed, revoked };
       current = next;
-      tasks = nextTasks;
       next = afterNext;
     }
   };

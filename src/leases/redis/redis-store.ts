@@ -88,7 +88,7 @@ const LIST_SCAN_BUDGET = 5000;
 /** Events kept per shard stream; readers that fall further behind miss the oldest. */
 export const DEFAULT_EVENTS_MAX_LEN = 10_000;
 /** Version of the key layout; a store refuses a Redis holding another. */
-const SCHEMA_VERSION = '2';
+const SCHEMA_VERSION = '3';
 
 export interface RedisLeaseStoreOptions {
   /** Prefix of every key; must hold a hash tag (default `warrant:{w}:`). Each shard gets its own tag. */
@@ -238,6 +238,7 @@ export class RedisLeaseStore implements LeaseStore {
           String(claimTtl),
           String(lease.issuedAt + claimTtl),
           staleLeaseId,
+          String(lease.maxExpiresAt + retentionMs),
           ...fields,
         ],
       );

@@ -15,14 +15,17 @@
   ARGV[5] idempotency ttl (ms), already capped at the terminal retention
   ARGV[6] idempotency expiry (ms): issuedAt + ttl
   ARGV[7] id of a lease the claim may point to that no longer exists ('' when none): such a record is replaced
-  ARGV[8..] lease hash field/value pairs
+  ARGV[8] the lease's score in its task index: its maxExpiresAt plus the terminal retention, the
+          latest its hash lives unless its revocation is given up on
+  ARGV[9..] lease hash field/value pairs
 
   Returns
-    { 1 }                      created (the hash is what ARGV[8..] gave)
+    { 1 }                      created (the hash is what ARGV[9..] gave)
     { 2, leaseId }             existing: the same request was already made under this key
     { 3, leaseId }             conflict: a different request was made under this key
     { -6 }                     the lease id is already in use
 ]]
+-- @include retire
 local id = ARGV[1]
 local claimed = ARGV[3] == '1'
 
@@ -40,13 +43,14 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   return { -6 }
 end
 
-redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+redis.call('HSET', KEYS[1], unpack(ARGV, 9))
 redis.call('ZADD', KEYS[2], ARGV[2], id)
 redis.call('ZADD', KEYS[3], ARGV[2], id)
--- Task entries whose retention has ended go; a live lease is scored +inf and the set kept.
+-- Task entries past their score go; the index lives as long as its highest entry (for ever while
+-- it holds a lease given up on, scored +inf).
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[2])
-redis.call('ZADD', KEYS[4], '+inf', id)
-redis.call('PERSIST', KEYS[4])
+redis.call('ZADD', KEYS[4], ARGV[8], id)
+tidyTasks({ [KEYS[4]] = true }, tonumber(ARGV[2]), false)
 
 if claimed then
   redis.call('DEL', KEYS[5])

@@ -1,14 +1,15 @@
 --[[
   One page of a selection: checks each lease against the selection's filters and, for a mass
   revocation, accepts the matching ones (pending|active -> revoking, queued; revocation_failed
-  queued again when that state was selected). A lease of a provider whose revocation is local
-  (named in ARGV, name and kind) is not queued: it goes straight to revoked (expired for the
-  trigger `expired`), since the store's write is that provider's confirmation; it counts as
-  accepted and confirmed, keeps its hash for the retention period, and records one `revoked`
-  event (no `revoking` one), many to a stream entry (emitMany). The page's end is saved in the
-  operation's hash in the same step, so an operation resumed after a crash neither skips nor
-  repeats a page. The caller may claim up to a number of the revocations it queues, to attempt
-  them itself.
+  queued again when that state was selected). A pending or active lease of a provider whose
+  revocation is local (named in ARGV, name and kind) is not queued: it goes straight to revoked
+  (expired for the trigger `expired`), since the store's write is that provider's confirmation; it
+  counts as accepted and confirmed, keeps its hash for the retention period, and records one
+  `revoked` event (no `revoking` one), many to a stream entry (emitMany). Its task index is left
+  alone: it scores the lease by the latest its hash can live, which its end does not pass. The
+  page's end is saved in the operation's hash in the same step, so an operation resumed after a
+  crash neither skips nor repeats a page. The caller may claim up to a number of the revocations
+  it queues, to attempt them itself.
 
   KEYS[1] pending zset            pending
   KEYS[2] expiry zset             expiry
@@ -18,7 +19,7 @@
   KEYS[6] operation hash          op:<operationId>      (any key when counting)
   KEYS[7] all zset                all
   KEYS[8] retired zset            retired
-  KEYS[9..] two per lease in ARGV: its hash, and its task's zset (the hash again when no task id is given)
+  KEYS[9..] one per lease in ARGV: its hash
 
   ARGV[1] now (ms)
   ARGV[2] 'count' (change nothing) or 'accept'
@@ -44,14 +45,12 @@
   ARGV[22] at most this many retired leases leave `all` in this call
   ARGV[23] n: how many providers revoke locally
   ARGV[24..23+2n] each one's name and kind
-  ARGV[24+2n..] two per lease: its id, and its task id as the caller read it ('' when not read:
-                such a lease is never revoked here, only queued)
+  ARGV[24+2n..] one per lease: its id
 
-  Returns { matched, accepted, alreadyRevoking, { sampleId, ... }, { claimed, ... }, revoked (a JSON array), { retried, ... } }
+  Returns { matched, accepted, alreadyRevoking, { sampleId, ... }, { claimed, ... }, revoked (a JSON array) }
   where each claimed item is { id, provider, kind, handle ('' for the id), owner, task, trigger, reason, expiresAt, requestedAt };
-  revoked lists the leases revoked here with this call's trigger and reason, six values each:
-  id, provider, handle ('' for the id), owner, task, expiresAt; and each retried item is a
-  revocation_failed lease revoked here, as a claimed item followed by its state (revoked or expired).
+  revoked lists the leases revoked here, six values each: id, provider, handle ('' for the id),
+  owner, task, expiresAt.
 ]]
 -- @include emit
 -- @include accept
@@ -103,75 +102,48 @@ local function ownerMatches(o)
   return true
 end
 
--- Takes a lease straight to its terminal state: what accept and complete-n do together, without
--- the queue and the `revoking` event. The index changes of the page are made together at the end.
--- A revocation_failed lease (an operator's retry) keeps its first trigger, reason and request
--- time, as a retry through the queue would.
-local tasks = {}
+-- Takes a pending or active lease straight to its terminal state: what accept and complete-n do
+-- together, without the queue and the `revoking` event. The index changes of the page are made
+-- together at the end.
 local fromPending, fromExpiry, retiredArgs = {}, {}, {}
-local revoked, retried = {}, {}
--- Lease id, task id, owner and expiresAt of each lease revoked with this call's trigger: their
--- events, recorded together at the end (emitMany).
+local revoked = {}
+-- Lease id, task id, owner and expiresAt of each lease revoked here: their events, recorded
+-- together at the end (emitMany).
 local events = {}
+local final = 'revoked'
+if ARGV[3] == 'expired' then
+  final = 'expired'
+end
 local count = 0
-local function revokeAtOnce(key, taskKey, id, f)
-  local recorded = ARGV[3]
-  local final = 'revoked'
-  local r = nil
-  if f[1] == 'revocation_failed' then
-    r = redis.call('HMGET', key, 'r', 'q')
-    recorded = f[5]
-    if recorded == 'expired' then
-      final = 'expired'
-    end
-    redis.call('HDEL', key, 'f', 'a', 'z', 'w')
-    redis.call('HSET', key, 's', final, 'x', now)
-    redis.call('ZREM', q.failed, id)
+local function revokeAtOnce(key, id, f)
+  -- requestFields' fields written directly (no table to build for each lease of a bulk step),
+  -- and no operation id: this step counts the confirmation itself, nothing later has to.
+  if reason then
+    redis.call('HSET', key, 's', final, 'x', now, 'g', ARGV[3], 'q', now, 'r', reason)
   else
-    -- requestFields' fields written directly (no table to build for each lease of a bulk step),
-    -- and no operation id: this step counts the confirmation itself, nothing later has to.
-    if recorded == 'expired' then
-      final = 'expired'
-    end
-    if reason then
-      redis.call('HSET', key, 's', final, 'x', now, 'g', recorded, 'q', now, 'r', reason)
-    else
-      redis.call('HSET', key, 's', final, 'x', now, 'g', recorded, 'q', now)
-    end
-    if f[1] == 'pending' then
-      fromPending[#fromPending + 1] = id
-    else
-      fromExpiry[#fromExpiry + 1] = id
-    end
+    redis.call('HSET', key, 's', final, 'x', now, 'g', ARGV[3], 'q', now)
   end
   redis.call('PEXPIRE', key, ARGV[8])
-  local entries = tasks[taskKey]
-  if not entries then
-    entries = {}
-    tasks[taskKey] = entries
+  if f[1] == 'pending' then
+    fromPending[#fromPending + 1] = id
+  else
+    fromExpiry[#fromExpiry + 1] = id
   end
-  entries[#entries + 1] = purgeAt
-  entries[#entries + 1] = id
   retiredArgs[#retiredArgs + 1] = purgeAt
   retiredArgs[#retiredArgs + 1] = id
   count = count + 1
-  if r then
-    emit(q.events, q.maxlen, final, id, f[3], f[2], final, recorded, f[4], now)
-    retried[#retried + 1] = { id, f[7], f[10], f[9] or '', f[2], f[3], recorded, r[1] or '', f[4], r[2] or now, final }
-  else
-    local e = #events
-    events[e + 1] = id
-    events[e + 2] = f[3]
-    events[e + 3] = f[2]
-    events[e + 4] = f[4] or ''
-    local n = #revoked
-    revoked[n + 1] = id
-    revoked[n + 2] = f[7]
-    revoked[n + 3] = f[9] or ''
-    revoked[n + 4] = f[2]
-    revoked[n + 5] = f[3]
-    revoked[n + 6] = f[4]
-  end
+  local e = #events
+  events[e + 1] = id
+  events[e + 2] = f[3]
+  events[e + 3] = f[2]
+  events[e + 4] = f[4] or ''
+  local n = #revoked
+  revoked[n + 1] = id
+  revoked[n + 2] = f[7]
+  revoked[n + 3] = f[9] or ''
+  revoked[n + 4] = f[2]
+  revoked[n + 5] = f[3]
+  revoked[n + 6] = f[4]
 end
 
 -- One command for many members, in slices that stay within Lua's stack.
@@ -200,11 +172,9 @@ local matched, accepted, already = 0, 0, 0
 local sample = {}
 local task = ARGV[19]
 local claimed = {}
-for i = first, #ARGV, 2 do
+for i = first, #ARGV do
   local id = ARGV[i]
-  local knownTask = ARGV[i + 1]
   local key = KEYS[i - first + 9]
-  local taskKey = KEYS[i - first + 10]
   local f = redis.call('HMGET', key, unpack(fieldNames))
   local state = f[1]
   local wanted = false
@@ -241,8 +211,8 @@ for i = first, #ARGV, 2 do
     end
     if state == 'revoking' then
       already = already + 1
-    elseif accepting and knownTask ~= '' and knownTask == f[3] and localKind[f[7]] ~= nil and localKind[f[7]] == f[10] then
-      revokeAtOnce(key, taskKey, id, f)
+    elseif accepting and state ~= 'revocation_failed' and localKind[f[7]] ~= nil and localKind[f[7]] == f[10] then
+      revokeAtOnce(key, id, f)
       accepted = accepted + 1
     elseif accepting then
       local dueAt = now
@@ -260,10 +230,6 @@ for i = first, #ARGV, 2 do
 end
 
 if #events > 0 then
-  local final = 'revoked'
-  if ARGV[3] == 'expired' then
-    final = 'expired'
-  end
   emitMany(q.events, q.maxlen, final, final, ARGV[3], now, events)
 end
 
@@ -271,10 +237,6 @@ if count > 0 then
   many('ZREM', q.pending, fromPending)
   many('ZREM', q.expiry, fromExpiry)
   many('ZADD', KEYS[8], retiredArgs)
-  for taskKey, entries in pairs(tasks) do
-    many('ZADD', taskKey, entries)
-  end
-  tidyTasks(tasks, tonumber(now), false)
   purgeRetired(KEYS[7], KEYS[8], tonumber(now), tonumber(ARGV[22]))
 end
 
@@ -300,4 +262,4 @@ local packedRevoked = '[]'
 if #revoked > 0 then
   packedRevoked = cjson.encode(revoked)
 end
-return { matched, accepted, already, sample, claimed, packedRevoked, retried }
+return { matched, accepted, already, sample, claimed, packedRevoked }
