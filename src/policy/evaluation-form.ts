@@ -2,11 +2,11 @@
 // every reference it has to build, so two rewrites of the policies' JSON form spare it work
 // without changing any decision, determining policy or error:
 //
-//  - In a slice narrowed to the principal's groups (slices.ts), a head's `principal in
-//    Group::"g"`, `principal == Workload::"w"` or `principal is Workload in …` holds by
-//    construction: the slice holds the policy only for workloads it admits. The constraint is
-//    dropped (`is Workload` kept), and when no condition reads the principal either, the call
-//    carries no workload entity at all.
+//  - Every slice (slices.ts) holds a policy only for requests its head's action list and
+//    `resource == Provider::"p"` admit, so those constraints hold by construction and are dropped.
+//    In a slice narrowed to the principal's groups, so is a head's `principal in Group::"g"`,
+//    `principal == Workload::"w"` or `principal is Workload in …` (`is Workload` kept); and when no
+//    condition reads the principal either, the call carries no workload entity at all.
 //  - When every use of `context.task` is an attribute read (`.depth`, `has purpose`) or a tag
 //    read by a literal name (`hasTag("env")`, `getTag("env")`), the task travels as a record in the
 //    context — its attributes, and its tags under `tags` — and tag reads become reads of that
@@ -17,7 +17,7 @@
 //
 // The differential tests in test/policy/slices.test.ts hold the engine to Cedar's own answer on the
 // source policies, whole request and whole set: decision, determining policies and every error.
-import type { EntityUidJson, PolicyJson, PrincipalConstraint } from '@cedar-policy/cedar-wasm/nodejs';
+import type { ActionConstraint, EntityUidJson, PolicyJson, PrincipalConstraint, ResourceConstraint } from '@cedar-policy/cedar-wasm/nodejs';
 
 export interface EvaluationForm {
   /** The policies as Cedar is to evaluate them (JSON form, or source text), by id. */
@@ -52,6 +52,16 @@ function principalFreeHead(c: PrincipalConstraint): PrincipalConstraint {
     if (type === 'Workload' || type === 'Group') return { op: 'is', entity_type: 'Workload' };
   }
   return c;
+}
+
+/** The action constraint dropped when slices.ts's policyHead reads it as a list of actions (which a slice's action is in). */
+function actionFreeHead(c: ActionConstraint): ActionConstraint {
+  return (c.op === '==' && 'entity' in c) || (c.op === 'in' && 'entities' in c) ? { op: 'All' } : c;
+}
+
+/** The resource constraint dropped when slices.ts's policyHead reads it as the provider (which is a slice's provider). */
+function resourceFreeHead(c: ResourceConstraint): ResourceConstraint {
+  return c.op === '==' && 'entity' in c && uidType(c.entity) === 'Provider' ? { op: 'All' } : c;
 }
 
 /** A tag operation's literal name, or undefined when the name is an expression. */
@@ -137,12 +147,14 @@ export function evaluationForm(
     const principal = json && narrowed ? principalFreeHead(p.json.principal) : p.json.principal;
     const conditions = p.json.conditions.map((c) => ({ ...c, body: taskAsRecord(c.body) }));
     const recordOk = conditions.every((c, i) => c.body !== undefined && (json || JSON.stringify(c.body) === JSON.stringify(p.json.conditions[i]!.body)));
-    return { p, json, principal, conditions: conditions as PolicyJson['conditions'], recordOk };
+    const action = json ? actionFreeHead(p.json.action) : p.json.action;
+    const resource = json ? resourceFreeHead(p.json.resource) : p.json.resource;
+    return { p, json, principal, action, resource, conditions: conditions as PolicyJson['conditions'], recordOk };
   });
   const record = each.every((e) => e.recordOk);
   const out: Record<string, string | PolicyJson> = {};
-  for (const { p, json, principal, conditions } of each) {
-    out[p.id] = json ? { ...p.json, principal, conditions: record ? conditions : p.json.conditions } : p.text;
+  for (const { p, json, principal, action, resource, conditions } of each) {
+    out[p.id] = json ? { ...p.json, principal, action, resource, conditions: record ? conditions : p.json.conditions } : p.text;
   }
   const headFree = each.every(({ principal: h }) => h.op === 'All' || (h.op === 'is' && h.in === undefined));
   const principalEntity = delegate || !headFree || policies.some((p) => readsPrincipal(p.json.conditions));

@@ -246,6 +246,12 @@ forbid (principal, action == Action::"renew", resource == Provider::"orders-api"
 permit (principal in Group::"fleet", action == Action::"issue", resource == Provider::"tickets-api")
 when { context.task.hasTag("ticket") && context.task.getTag("ticket") == "T-1" && context has task && context.task has purpose && context.task.chain.contains(principal) };
 
+@id("in-one-action")
+forbid (principal in Group::"ops", action in Action::"renew", resource);
+
+@id("in-one-provider")
+permit (principal in Group::"fleet", action == Action::"complete", resource in Provider::"orders-db");
+
 @id("equals-a-group")
 permit (principal == Group::"fleet", action, resource);
 
