@@ -52,8 +52,8 @@ const ACTIONS: ReadonlySet<string> = new Set(POLICY_ACTIONS);
 interface Part {
   readonly policySetId: string;
   readonly shape: RequestShape;
-  /** The task goes as a record in the context, not as an entity (see evaluation-form.ts). */
-  readonly taskAsRecord: boolean;
+  /** The task's attributes and tags go as context fields, not as an entity (see evaluation-form.ts). */
+  readonly taskInContext: boolean;
   /** The call carries the workload entity (else only its uid). */
   readonly principalEntity: boolean;
   /** The principal entity of the last call on this part, reused while the same workload asks. */
@@ -359,7 +359,7 @@ export class PolicyEngine {
     minute: number,
     schemaName: string | undefined,
     validateRequest: boolean,
-    part: Part = { policySetId: this.policySetId, shape: FULL_SHAPE, taskAsRecord: false, principalEntity: true, last: undefined },
+    part: Part = { policySetId: this.policySetId, shape: FULL_SHAPE, taskInContext: false, principalEntity: true, last: undefined },
   ): StatefulAuthorizationCall {
     const { policySetId, shape } = part;
     const { principal, action, resource, context } = input;
@@ -373,7 +373,7 @@ export class PolicyEngine {
     const entities: EntityJson[] = part.principalEntity ? [workload.entity] : [];
     if (shape.providerKind) entities.push({ uid: { type: 'Provider', id: resource.provider }, attrs: { kind: resource.kind }, parents: [] });
     const wantsTask = shape.taskAttributes;
-    let taskRecord: Record<string, CedarValueJson> | undefined;
+    const requestContext: StatefulAuthorizationCall['context'] = {};
     if (wantsTask.size > 0 || shape.taskTags) {
       const attrs: Record<string, CedarValueJson> = {};
       if (wantsTask.has('purpose')) attrs['purpose'] = task.purpose;
@@ -392,9 +392,9 @@ export class PolicyEngine {
           if (value !== undefined) tags[name] = value;
         }
       }
-      if (part.taskAsRecord) {
-        taskRecord = attrs;
-        if (shape.taskTags) attrs['tags'] = tags ?? {};
+      if (part.taskInContext) {
+        for (const name in attrs) requestContext[`task:${name}`] = attrs[name]!;
+        if (tags !== undefined) for (const name in tags) requestContext[`tag:${name}`] = tags[name]!;
       } else {
         const taskEntity: EntityJson = { uid: { type: 'Task', id: task.id }, attrs, parents: [] };
         if (tags !== undefined) taskEntity.tags = tags;
@@ -402,9 +402,8 @@ export class PolicyEngine {
       }
     }
     const nowSeconds = minute * 60;
-    const requestContext: StatefulAuthorizationCall['context'] = {};
     const wants = shape.context;
-    if (wants.has('task')) requestContext['task'] = part.taskAsRecord ? (taskRecord ?? {}) : { __entity: { type: 'Task', id: task.id } };
+    if (wants.has('task') && !part.taskInContext) requestContext['task'] = { __entity: { type: 'Task', id: task.id } };
     // Cedar makes a set of an array: duplicates need no removing here.
     if (wants.has('scope')) requestContext['scope'] = context.scope as string[];
     if (wants.has('ttlSeconds')) requestContext['ttlSeconds'] = context.ttlSeconds;
@@ -495,7 +494,7 @@ export class PolicyEngine {
       const staticPolicies: Record<string, string | PolicyJson> = form?.policies ?? Object.fromEntries(policies.map((p) => [p.id, p.text]));
       const answer = preparsePolicySet(policySetId, { staticPolicies });
       if (answer.type === 'failure') throw new Error(`cannot prepare a policy slice: ${answer.errors.map(describeCedarError).join('; ')}`);
-      part = { policySetId, shape, taskAsRecord: form?.taskAsRecord ?? false, principalEntity: form?.principalEntity ?? true, last: undefined };
+      part = { policySetId, shape, taskInContext: form?.taskInContext ?? false, principalEntity: form?.principalEntity ?? true, last: undefined };
       this.parts.set(policySetId, part);
       if (narrowed) this.narrowedPolicies += policies.length;
     }

@@ -8,12 +8,15 @@
 //    `principal == Workload::"w"` or `principal is Workload in …` (`is Workload` kept); and when no
 //    condition reads the principal either, the call carries no workload entity at all.
 //  - When every use of `context.task` is an attribute read (`.depth`, `has purpose`) or a tag
-//    read by a literal name (`hasTag("env")`, `getTag("env")`), the task travels as a record in the
-//    context — its attributes, and its tags under `tags` — and tag reads become reads of that
-//    record (`tags has "env"`, `tags["env"]`): no Task entity and no entity reference. Any other
-//    use (compared, `in`, `is`, a tag named by an expression, a `Task::"…"` literal) keeps the
-//    entity for the whole part. The schema check at load already refuses a tag read that is not
-//    guarded by its hasTag, so a missing tag is never read in either form.
+//    read by a literal name (`hasTag("env")`, `getTag("env")`), the task's attributes and tags
+//    travel as fields of the context itself, named `task:<attribute>` and `tag:<name>` (names no
+//    schema-checked policy can write), and the reads become reads of those fields
+//    (`context["task:depth"]`, `context has "tag:env"`, `context["tag:env"]`; `context has task`,
+//    always true when the task is sent, becomes `true`): no Task entity, no entity reference, no
+//    nested record. Any other use (compared, `in`, `is`, a tag named by an expression, a
+//    `Task::"…"` literal, the context used whole) keeps the entity for the whole part. The schema
+//    check at load already refuses a tag read that is not guarded by its hasTag, so a missing tag
+//    is never read in either form.
 //
 // The differential tests in test/policy/slices.test.ts hold the engine to Cedar's own answer on the
 // source policies, whole request and whole set: decision, determining policies and every error.
@@ -22,15 +25,20 @@ import type { ActionConstraint, EntityUidJson, PolicyJson, PrincipalConstraint, 
 export interface EvaluationForm {
   /** The policies as Cedar is to evaluate them (JSON form, or source text), by id. */
   readonly policies: Record<string, string | PolicyJson>;
-  /** context.task goes as a record (attributes, and tags under `tags`), with no Task entity. */
-  readonly taskAsRecord: boolean;
+  /** The task's attributes and tags go as context fields `task:<attribute>` and `tag:<name>`, with no Task entity. */
+  readonly taskInContext: boolean;
   /** Whether the call must carry the workload entity: some head or condition can still read it. */
   readonly principalEntity: boolean;
 }
 
 type Expr = Record<string, unknown>;
 
+const CONTEXT = JSON.stringify({ Var: 'context' });
 const CONTEXT_TASK = JSON.stringify({ '.': { left: { Var: 'context' }, attr: 'task' } });
+
+function isContext(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && JSON.stringify(e) === CONTEXT;
+}
 
 function isContextTask(e: unknown): boolean {
   return typeof e === 'object' && e !== null && JSON.stringify(e) === CONTEXT_TASK;
@@ -71,24 +79,28 @@ function literalName(e: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-const TASK_TAGS = { '.': { left: JSON.parse(CONTEXT_TASK) as Expr, attr: 'tags' } };
+/** A read of one context field: `context["name"]`, or with `has`, `context has "name"`. */
+function contextField(op: '.' | 'has', name: string): Expr {
+  return { [op]: { left: { Var: 'context' }, attr: name } };
+}
 
 /**
- * The expression with tag reads of context.task turned into reads of its `tags` record; undefined
- * when some use of context.task (or a Task literal) needs the entity.
+ * The expression with its reads of context.task turned into reads of context fields; undefined
+ * when some use of context.task (or of the whole context, or a Task literal) needs the entity.
  */
-function taskAsRecord(e: unknown): unknown {
+function taskInContext(e: unknown): unknown {
   if (Array.isArray(e)) {
     const out: unknown[] = [];
     for (const item of e) {
-      const rewritten = taskAsRecord(item);
+      const rewritten = taskInContext(item);
       if (rewritten === undefined) return undefined;
       out.push(rewritten);
     }
     return out;
   }
   if (typeof e !== 'object' || e === null) return e;
-  if (isContextTask(e)) return undefined;
+  // Reached here, neither is read through `.` or `has` below: used whole.
+  if (isContextTask(e) || isContext(e)) return undefined;
   const node = e as Expr;
   if ('Value' in node && typeof node['Value'] === 'object' && node['Value'] !== null && JSON.stringify(node['Value']).includes('"Task"')) {
     return undefined;
@@ -98,16 +110,18 @@ function taskAsRecord(e: unknown): unknown {
     if (args !== undefined && isContextTask(args.left)) {
       const name = literalName(args.right);
       if (name === undefined) return undefined;
-      return op === 'hasTag' ? { has: { left: TASK_TAGS, attr: name } } : { '.': { left: TASK_TAGS, attr: name } };
+      return contextField(op === 'hasTag' ? 'has' : '.', `tag:${name}`);
     }
   }
   for (const op of ['.', 'has'] as const) {
     const args = node[op] as { left: unknown; attr: string } | undefined;
-    if (args !== undefined && isContextTask(args.left)) return e;
+    if (args === undefined) continue;
+    if (isContextTask(args.left)) return contextField(op, `task:${args.attr}`);
+    if (isContext(args.left)) return op === 'has' && args.attr === 'task' ? { Value: true } : e;
   }
   const out: Expr = {};
   for (const [key, value] of Object.entries(node)) {
-    const rewritten = taskAsRecord(value);
+    const rewritten = taskInContext(value);
     if (rewritten === undefined) return undefined;
     out[key] = rewritten;
   }
@@ -134,8 +148,8 @@ function exact(e: unknown): boolean {
  * The evaluation form of a part's policies. `narrowed`: the part belongs to a slice narrowed to the
  * principal's groups (never to the coarse slice past the budget). `delegate`: the part's requests
  * can carry a delegate, whose entity may be the principal's. A policy whose JSON form cannot carry
- * one of its numbers stays in its source text, head and all; the task is then a record only if that
- * policy reads no tag.
+ * one of its numbers stays in its source text, head and all; the task then goes in the context only
+ * if that policy does not read it.
  */
 export function evaluationForm(
   policies: readonly { id: string; json: PolicyJson; text: string }[],
@@ -145,18 +159,18 @@ export function evaluationForm(
   const each = policies.map((p) => {
     const json = exact(p.json);
     const principal = json && narrowed ? principalFreeHead(p.json.principal) : p.json.principal;
-    const conditions = p.json.conditions.map((c) => ({ ...c, body: taskAsRecord(c.body) }));
-    const recordOk = conditions.every((c, i) => c.body !== undefined && (json || JSON.stringify(c.body) === JSON.stringify(p.json.conditions[i]!.body)));
+    const conditions = p.json.conditions.map((c) => ({ ...c, body: taskInContext(c.body) }));
+    const movable = conditions.every((c, i) => c.body !== undefined && (json || JSON.stringify(c.body) === JSON.stringify(p.json.conditions[i]!.body)));
     const action = json ? actionFreeHead(p.json.action) : p.json.action;
     const resource = json ? resourceFreeHead(p.json.resource) : p.json.resource;
-    return { p, json, principal, action, resource, conditions: conditions as PolicyJson['conditions'], recordOk };
+    return { p, json, principal, action, resource, conditions: conditions as PolicyJson['conditions'], movable };
   });
-  const record = each.every((e) => e.recordOk);
+  const inContext = each.every((e) => e.movable);
   const out: Record<string, string | PolicyJson> = {};
   for (const { p, json, principal, action, resource, conditions } of each) {
-    out[p.id] = json ? { ...p.json, principal, action, resource, conditions: record ? conditions : p.json.conditions } : p.text;
+    out[p.id] = json ? { ...p.json, principal, action, resource, conditions: inContext ? conditions : p.json.conditions } : p.text;
   }
   const headFree = each.every(({ principal: h }) => h.op === 'All' || (h.op === 'is' && h.in === undefined));
   const principalEntity = delegate || !headFree || policies.some((p) => readsPrincipal(p.json.conditions));
-  return { policies: out, taskAsRecord: record, principalEntity };
+  return { policies: out, taskInContext: inContext, principalEntity };
 }

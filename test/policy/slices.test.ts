@@ -246,6 +246,9 @@ forbid (principal, action == Action::"renew", resource == Provider::"orders-api"
 permit (principal in Group::"fleet", action == Action::"issue", resource == Provider::"tickets-api")
 when { context.task.hasTag("ticket") && context.task.getTag("ticket") == "T-1" && context has task && context.task has purpose && context.task.chain.contains(principal) };
 
+@id("deep-completions")
+forbid (principal, action == Action::"complete", resource) when { context has task && context.task.depth > 2 };
+
 @id("in-one-action")
 forbid (principal in Group::"ops", action in Action::"renew", resource);
 
