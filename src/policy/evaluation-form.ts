@@ -20,7 +20,8 @@
 //
 // The differential tests in test/policy/slices.test.ts hold the engine to Cedar's own answer on the
 // source policies, whole request and whole set: decision, determining policies and every error.
-import type { ActionConstraint, EntityUidJson, PolicyJson, PrincipalConstraint, ResourceConstraint } from '@cedar-policy/cedar-wasm/nodejs';
+import type { PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
+import type { PolicyHead } from './slices.js';
 
 export interface EvaluationForm {
   /** The policies as Cedar is to evaluate them (JSON form, or source text), by id. */
@@ -44,32 +45,18 @@ function isContextTask(e: unknown): boolean {
   return typeof e === 'object' && e !== null && JSON.stringify(e) === CONTEXT_TASK;
 }
 
-function uidType(json: EntityUidJson): string {
-  return '__entity' in json ? json.__entity.type : json.type;
-}
-
-/** The head with its principal constraint dropped when the narrowed slice already guarantees it. */
-function principalFreeHead(c: PrincipalConstraint): PrincipalConstraint {
-  if ((c.op === '==' || c.op === 'in') && 'entity' in c) {
-    const type = uidType(c.entity);
-    // What slices.ts's policyHead reads as a group or workload constraint; `== Group::…` never holds and stays.
-    if (type === 'Workload' || (type === 'Group' && c.op === 'in')) return { op: 'All' };
-  }
-  if (c.op === 'is' && c.entity_type === 'Workload' && c.in !== undefined && 'entity' in c.in) {
-    const type = uidType(c.in.entity);
-    if (type === 'Workload' || type === 'Group') return { op: 'is', entity_type: 'Workload' };
-  }
-  return c;
-}
-
-/** The action constraint dropped when slices.ts's policyHead reads it as a list of actions (which a slice's action is in). */
-function actionFreeHead(c: ActionConstraint): ActionConstraint {
-  return (c.op === '==' && 'entity' in c) || (c.op === 'in' && 'entities' in c) ? { op: 'All' } : c;
-}
-
-/** The resource constraint dropped when slices.ts's policyHead reads it as the provider (which is a slice's provider). */
-function resourceFreeHead(c: ResourceConstraint): ResourceConstraint {
-  return c.op === '==' && 'entity' in c && uidType(c.entity) === 'Provider' ? { op: 'All' } : c;
+/**
+ * The head with what its slice guarantees dropped, read from the head slices.ts parsed (the one
+ * reading of what a head constrains): its action list and provider always, its group or workload
+ * when the slice is narrowed to the principal (`is Workload` stays).
+ */
+function guaranteedFree(json: PolicyJson, head: PolicyHead, narrowed: boolean): Pick<PolicyJson, 'principal' | 'action' | 'resource'> {
+  const principalKnown = narrowed && (head.group !== undefined || head.workload !== undefined);
+  return {
+    principal: !principalKnown ? json.principal : json.principal.op === 'is' ? { op: 'is', entity_type: 'Workload' } : { op: 'All' },
+    action: head.actions === undefined ? json.action : { op: 'All' },
+    resource: head.provider === undefined ? json.resource : { op: 'All' },
+  };
 }
 
 /** A tag operation's literal name, or undefined when the name is an expression. */
@@ -152,17 +139,15 @@ function exact(e: unknown): boolean {
  * if that policy does not read it.
  */
 export function evaluationForm(
-  policies: readonly { id: string; json: PolicyJson; text: string }[],
+  policies: readonly { id: string; json: PolicyJson; text: string; head: PolicyHead }[],
   narrowed: boolean,
   delegate: boolean,
 ): EvaluationForm {
   const each = policies.map((p) => {
     const json = exact(p.json);
-    const principal = json && narrowed ? principalFreeHead(p.json.principal) : p.json.principal;
+    const { principal, action, resource } = json ? guaranteedFree(p.json, p.head, narrowed) : p.json;
     const conditions = p.json.conditions.map((c) => ({ ...c, body: taskInContext(c.body) }));
     const movable = conditions.every((c, i) => c.body !== undefined && (json || JSON.stringify(c.body) === JSON.stringify(p.json.conditions[i]!.body)));
-    const action = json ? actionFreeHead(p.json.action) : p.json.action;
-    const resource = json ? resourceFreeHead(p.json.resource) : p.json.resource;
     return { p, json, principal, action, resource, conditions: conditions as PolicyJson['conditions'], movable };
   });
   const inContext = each.every((e) => e.movable);
