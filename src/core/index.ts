@@ -27,3 +27,4 @@ export type {
   OAuthTokenCredential,
 } from './credential.js';
 export { formatDuration, parseDuration } from './duration.js';
+export { Batcher } from './batcher.js';

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
-import { WarrantError, type Clock, type Lease, type ProviderKind, type Trigger } from '../core/index.js';
+import { Batcher, WarrantError, type Clock, type Lease, type ProviderKind, type Trigger } from '../core/index.js';
 import type { FinishOutcome, LeaseStore, LocallyRevoked, RevocationItem } from '../leases/index.js';
 import type { CredentialProvider } from '../providers/index.js';
-import { Batcher } from './batcher.js';
 import { retryDelay } from './backoff.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';

@@ -1,6 +1,6 @@
 // Collects single requests made at about the same moment into one call (one script per shard
-// instead of one per lease): a request waits at most `maxDelayMs` (or the next turn of the event
-// loop when 0), or until `maxSize` requests have gathered.
+// instead of one per lease, one per request): a request waits at most `maxDelayMs` (or until the
+// event loop has run what is ready now, when 0), or until `maxSize` requests have gathered.
 
 export class Batcher<T, R> {
   readonly #run: (items: T[]) => Promise<R[]>;
@@ -37,7 +37,13 @@ export class Batcher<T, R> {
     const waiters = this.#waiters;
     this.#items = [];
     this.#waiters = [];
-    this.#run(items).then(
+    let running: Promise<R[]>;
+    try {
+      running = this.#run(items);
+    } catch (err) {
+      running = Promise.reject(err);
+    }
+    running.then(
       (results) => waiters.forEach((w, i) => w.resolve(results[i]!)),
       (err: unknown) => waiters.forEach((w) => w.reject(err)),
     );
