@@ -173,6 +173,41 @@ export function leaseStoreContract(backend: string, makeStore: StoreFactory): vo
       });
     });
 
+    describe('many calls at once', () => {
+      it('creates and activates leases asked for in the same moment as if one after another', async () => {
+        const claim: IdempotencyClaim = { key: 'same-moment', requestDigest: 'd1', ttlMs: 10 * MIN };
+        const first = claimedLease(store, claim);
+        const retry = { ...claimedLease(store, claim), issuedAt: T0 };
+        const taken = await created(store, newLease());
+        const plain = Array.from({ length: 5 }, () => newLease());
+        // Asked for together: the retry sees the first request's claim, a taken id fails on its own.
+        const results = await Promise.allSettled([
+          store.createPending(first, claim),
+          ...plain.map((l) => store.createPending(l)),
+          store.createPending(retry, claim),
+          store.createPending({ ...taken }),
+        ]);
+        const outcome = (r: PromiseSettledResult<unknown>) => (r.status === 'fulfilled' ? (r.value as { outcome: string }).outcome : (r.reason as WarrantError).code);
+        expect(results.map(outcome)).toEqual(['created', 'created', 'created', 'created', 'created', 'created', 'existing', 'ERR_INTERNAL']);
+        expect((results[6] as PromiseFulfilledResult<{ lease: Lease }>).value.lease.id).toBe(first.id);
+
+        const ids = [first.id, ...plain.map((l) => l.id)];
+        const activations = await Promise.allSettled([
+          ...ids.map((id, i) => store.activate(id, T0 + (10 + i) * MIN, T0 + SEC)),
+          store.activate(ids[0]!, T0 + 5 * MIN, T0 + SEC),
+          store.activate(plain[4]!.id, T0 + 90 * MIN, T0 + SEC),
+        ]);
+        const settled = activations.map((r) => (r.status === 'fulfilled' ? r.value.expiresAt : (r.reason as WarrantError).code));
+        // The repeated activations come after the first ones: they find the lease active already.
+        expect(settled).toEqual([...ids.map((_, i) => T0 + (10 + i) * MIN), 'ERR_LEASE_NOT_RENEWABLE', 'ERR_LEASE_NOT_RENEWABLE']);
+        for (const r of activations.slice(0, ids.length)) {
+          const lease = (r as PromiseFulfilledResult<Lease>).value;
+          expect(lease.state).toBe('active');
+          expect(await store.get(lease.id)).toEqual(lease);
+        }
+      });
+    });
+
     describe('idempotency', () => {
       const claim: IdempotencyClaim = { key: 'req-42', requestDigest: 'digest-a', ttlMs: 10 * MIN };
 

@@ -298,6 +298,16 @@ describe('RedisLeaseStore', () => {
     expect(await store.operationProgress(op.id)).toMatchObject({ matched: 64, accepted: 64, confirmed: 64, alreadyRevoking: 0 });
   });
 
+  it('activates a lease another replica wrote pending, with what Redis holds', async () => {
+    const prefix = uniquePrefix();
+    const writer = storeFor(prefix);
+    const activator = storeFor(prefix);
+    const lease = (await writer.createPending(newLease({ idempotencyKey: 'elsewhere' }))).lease;
+    const activated = await activator.activate(lease.id, T0 + 600_000, T0 + 1000);
+    expect(activated).toEqual({ ...lease, state: 'active', expiresAt: T0 + 600_000 });
+    expect(await writer.get(lease.id)).toEqual(activated);
+  });
+
   it('stores an idempotency record under a digest of owner and key, for at most its ttl', async () => {
     const prefix = uniquePrefix();
     const store = storeFor(prefix);

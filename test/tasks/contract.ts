@@ -89,6 +89,30 @@ export function taskStoreContract(backend: string, makeStore: () => Promise<Task
       expect((await store.liveLeaseIds('task-1')).sort()).toEqual([ids[3]!]);
     });
 
+    it('takes reservations made in the same moment one after another, each against its own task', async () => {
+      await store.open(newTask({ budget: { maxCredentials: 3, maxConcurrentLeases: 3, maxLifetimeMs: HOUR } }));
+      await store.open(newTask({ id: 'task-2' }));
+      const ids = Array.from({ length: 6 }, () => newLeaseId(T0));
+      const outcomes = await Promise.all([
+        ...ids.slice(0, 5).map((id) => store.reserve('task-1', id, T0 + SEC)),
+        store.reserve('task-2', ids[5]!, T0 + SEC),
+        store.reserve('task-1', ids[0]!, T0 + SEC),
+      ]);
+      expect(outcomes.map((o) => (o.ok ? `ok ${o.task.id} ${o.task.credentialsIssued}/${o.task.liveLeases}` : `${o.refusal} ${o.task.credentialsIssued}`))).toEqual([
+        'ok task-1 1/1',
+        'ok task-1 2/2',
+        'ok task-1 3/3',
+        'max_credentials 3',
+        'max_credentials 3',
+        'ok task-2 1/1',
+        'ok task-1 3/3',
+      ]);
+      // What a reservation answers is the whole record, as a read gives it.
+      const last = outcomes[6]!;
+      expect(last.ok && last.task).toEqual(await store.get('task-1'));
+      expect(outcomes[5]!.task).toEqual(await store.get('task-2'));
+    });
+
     it('refuses reservations for a task that ended or expired, and for a task that does not exist', async () => {
       await store.open(newTask());
       expect(await store.reserve('task-1', 'l1', T0 + HOUR)).toMatchObject({ ok: false, refusal: 'expired' });

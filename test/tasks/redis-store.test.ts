@@ -59,6 +59,23 @@ describe('RedisTaskStore', () => {
     expect(slots.size).toBe(1);
   });
 
+  it('answers a reservation with the whole record, read again when this replica has not seen that task', async () => {
+    const prefix = uniquePrefix();
+    const a = new RedisTaskStore(client, { keyPrefix: prefix });
+    const b = new RedisTaskStore(client, { keyPrefix: prefix });
+    await a.open(newTask());
+    // b never read the task: its reservation reads the record.
+    const viaB = await b.reserve('task-1', 'l1', T0 + 1000);
+    expect(viaB).toEqual({ ok: true, task: await a.get('task-1') });
+    expect(viaB.task).toMatchObject({ credentialsIssued: 1, liveLeases: 1, purpose: 'summarise the orders of last week' });
+    // The record aged out and the id was opened again, declared otherwise: a's memory of it is not used.
+    await client.del(...(await keysOf(prefix)));
+    await b.open(newTask({ purpose: 'a different task under the same id', openedAt: T0 + 5000, expiresAt: T0 + 3_600_000 }));
+    const viaA = await a.reserve('task-1', 'l2', T0 + 6000);
+    expect(viaA.task).toMatchObject({ purpose: 'a different task under the same id', openedAt: T0 + 5000, credentialsIssued: 1, liveLeases: 1 });
+    expect(viaA.task).toEqual(await b.get('task-1'));
+  });
+
   it('refuses a prefix without a hash tag', () => {
     expect(() => new RedisTaskStore(client, { keyPrefix: 'warrant:tasks:' })).toThrow(
       'the task store key prefix must contain a non-empty hash tag such as "warrant:{w}:tasks:"',

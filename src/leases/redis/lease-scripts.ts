@@ -39,9 +39,9 @@ function script(name: string, file: string): LeaseScript {
 // Each file is named <name>-<number of keys>.lua (or -n.lua: as many as the caller passes); its
 // header lists KEYS, ARGV and the reply.
 export const LEASE_SCRIPTS = Object.freeze({
-  createPending: script('CreatePending', 'create-pending-5.lua'),
+  createPending: script('CreatePending', 'create-pending-n.lua'),
   discardPending: script('DiscardPending', 'discard-pending-4.lua'),
-  activate: script('Activate', 'activate-4.lua'),
+  activate: script('Activate', 'activate-n.lua'),
   renew: script('Renew', 'renew-3.lua'),
   beginRevoke: script('BeginRevoke', 'begin-revoke-n.lua'),
   claim: script('Claim', 'claim-n.lua'),
@@ -57,7 +57,7 @@ export const LEASE_SCRIPTS = Object.freeze({
 
 export type LeaseScriptName = keyof typeof LEASE_SCRIPTS;
 
-type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
+type ScriptCommand = (...args: (string | number | (string | number)[])[]) => Promise<unknown>;
 
 /** Registers every script on the client; ioredis then sends EVALSHA and falls back to EVAL when the server lacks it. */
 export function registerLeaseScripts(client: RedisConnection): void {
@@ -73,7 +73,10 @@ export function scriptArguments(name: LeaseScriptName, keys: readonly string[], 
   if (s.numberOfKeys !== undefined && keys.length !== s.numberOfKeys) {
     throw new WarrantError('ERR_INTERNAL', `script ${name} takes ${s.numberOfKeys} keys, got ${keys.length}`);
   }
-  return s.numberOfKeys === undefined ? [keys.length, ...keys, ...args] : [...keys, ...args];
+  const out: (string | number)[] = s.numberOfKeys === undefined ? [keys.length] : [];
+  for (const k of keys) out.push(k);
+  for (const a of args) out.push(a);
+  return out;
 }
 
 export function runLeaseScript(
@@ -85,5 +88,6 @@ export function runLeaseScript(
   const s = LEASE_SCRIPTS[name];
   const command = (client as unknown as Record<string, ScriptCommand | undefined>)[s.command];
   if (command === undefined) throw new WarrantError('ERR_INTERNAL', `script ${name} is not registered on this client`);
-  return command.call(client, ...scriptArguments(name, keys, args));
+  // One array argument: ioredis flattens it, and a batch's thousands of arguments never become a call's.
+  return command.call(client, scriptArguments(name, keys, args));
 }

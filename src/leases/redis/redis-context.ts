@@ -72,9 +72,9 @@ export class RedisContext {
 
   /** Adds a script call to a pipeline. */
   addScript(p: ChainableCommander, name: LeaseScriptName, keys: readonly string[], args: readonly string[]): void {
-    const command = (p as unknown as Record<string, (...a: (string | number)[]) => unknown>)[LEASE_SCRIPTS[name].command];
+    const command = (p as unknown as Record<string, (...a: (string | number | (string | number)[])[]) => unknown>)[LEASE_SCRIPTS[name].command];
     if (command === undefined) throw new WarrantError('ERR_INTERNAL', `script ${name} is not registered on this client`);
-    command.call(p, ...scriptArguments(name, keys, args));
+    command.call(p, scriptArguments(name, keys, args));
   }
 
   /**

@@ -2,7 +2,7 @@
 // Lua script in one shard (see ./lua and the README beside this file); reads of many leases are
 // pipelined per shard. Nothing is loaded into memory at start-up.
 import type { Cluster, Redis } from 'ioredis';
-import { WarrantError, type Lease } from '../../core/index.js';
+import { Batcher, WarrantError, type Lease } from '../../core/index.js';
 import {
   compareNewestFirst,
   compareOldestFirst,
@@ -103,6 +103,19 @@ export interface RedisLeaseStoreOptions {
   readonly closeClient?: boolean;
 }
 
+/** Writes of one kind (createPending, activate) gathered into one script call per shard, at most this many. */
+const WRITES_PER_SCRIPT = 128;
+
+/** Pending leases remembered until they are activated, at most. */
+const PENDING_REMEMBERED = 10_000;
+
+/** One lease's part of a batched write: its keys and arguments, and the time it was asked at. */
+interface ShardWrite {
+  readonly at: number;
+  readonly keys: readonly string[];
+  readonly args: readonly string[];
+}
+
 interface ScriptReply {
   readonly code: number;
   readonly reply: readonly unknown[];
@@ -130,6 +143,10 @@ export class RedisLeaseStore implements LeaseStore {
   #ownBulk = false;
   readonly #closeClient: boolean;
   #closed = false;
+  readonly #creates = new Map<number, Batcher<ShardWrite, unknown[]>>();
+  readonly #activations = new Map<number, Batcher<ShardWrite, unknown[]>>();
+  /** Leases this store wrote pending and has not activated yet: activation replies only what it changed. */
+  readonly #pending = new Map<string, Lease>();
 
   /** Connects with createRedisClient and returns a checked store that owns (and on close, closes) the client. */
   static async connect(url: string, options: RedisLeaseStoreOptions & RedisClientOptions = {}): Promise<RedisLeaseStore> {
@@ -221,16 +238,10 @@ export class RedisLeaseStore implements LeaseStore {
     // The record may point to a lease whose retention ended; then it is replaced on the next pass.
     let staleLeaseId = '';
     for (let pass = 0; pass < 2; pass++) {
-      const { code, reply } = await this.#script(
-        'createPending',
-        [
-          leaseKey,
-          shard.pending,
-          shard.all,
-          shard.task(lease.taskId),
-          idempotency === undefined ? leaseKey : shard.idempotency(lease.owner, idempotency.key),
-        ],
-        [
+      const reply = await this.#batch(this.#creates, shard, 'createPending').add({
+        at: lease.issuedAt,
+        keys: [leaseKey, shard.task(lease.taskId), idempotency === undefined ? leaseKey : shard.idempotency(lease.owner, idempotency.key)],
+        args: [
           lease.id,
           String(lease.issuedAt),
           idempotency === undefined ? '0' : '1',
@@ -239,10 +250,16 @@ export class RedisLeaseStore implements LeaseStore {
           String(lease.issuedAt + claimTtl),
           staleLeaseId,
           String(lease.maxExpiresAt + retentionMs),
+          String(fields.length),
           ...fields,
         ],
-      );
-      if (code === ScriptResult.Created) return { outcome: 'created', lease: leaseFromFields(lease.id, fieldsFromFlatReply(fields, 0)) };
+      });
+      const code = reply[0];
+      if (code === ScriptResult.Created) {
+        const created = leaseFromFields(lease.id, fieldsFromFlatReply(fields, 0));
+        this.#rememberPending(created);
+        return { outcome: 'created', lease: created };
+      }
       if (code === ScriptResult.LeaseIdTaken) throw leaseIdTaken(lease.id);
       if (code !== ScriptResult.Existing && code !== ScriptResult.Conflict) throw unexpectedReply('createPending');
       const existingId = reply[1];
@@ -259,6 +276,7 @@ export class RedisLeaseStore implements LeaseStore {
   async discardPending(id: string): Promise<boolean> {
     this.#open();
     checkLeaseId(id);
+    this.#pending.delete(id);
     const lease = await this.get(id);
     if (lease === undefined || lease.state !== 'pending') return false;
     const shard = this.#ctx.keys.shardOf(id);
@@ -274,12 +292,18 @@ export class RedisLeaseStore implements LeaseStore {
     checkTime('expiresAt', expiresAt);
     checkTime('now', now);
     const shard = this.#ctx.keys.shardOf(id);
-    const result = await this.#script(
-      'activate',
-      [shard.lease(id), shard.pending, shard.expiry, shard.events],
-      [id, String(expiresAt), String(now), String(this.#ctx.eventsMaxLen)],
-    );
-    return this.#leaseOrError(result, id, 'activate', { wrongState: notActivatable });
+    const pending = this.#pending.get(id);
+    this.#pending.delete(id);
+    const reply = await this.#batch(this.#activations, shard, 'activate').add({ at: now, keys: [shard.lease(id)], args: [id, String(expiresAt), String(now)] });
+    if (typeof reply[0] !== 'number') throw unexpectedReply('activate');
+    if (reply[0] !== ScriptResult.Changed) return this.#leaseOrError({ code: reply[0], reply }, id, 'activate', { wrongState: notActivatable });
+    // Only the state and the expiry changed since the lease was written pending.
+    const activated = Number(reply[1]);
+    if (!Number.isSafeInteger(activated)) throw unexpectedReply('activate');
+    if (pending !== undefined) return Object.freeze({ ...pending, state: 'active', expiresAt: activated });
+    const lease = await this.get(id);
+    if (lease === undefined) throw leaseNotFound(id);
+    return lease;
   }
 
   async get(id: string): Promise<Lease | undefined> {
@@ -550,7 +574,41 @@ export class RedisLeaseStore implements LeaseStore {
     if (this.#closed) throw storeClosed();
   }
 
-  async #script(name: 'createPending' | 'activate' | 'renew', keys: readonly string[], args: readonly string[]): Promise<ScriptReply> {
+  #rememberPending(lease: Lease): void {
+    // Bounded: a lease never activated here (its issue failed) must not stay for ever; one that is
+    // forgotten is read back when it is activated.
+    if (this.#pending.size >= PENDING_REMEMBERED) this.#pending.delete(this.#pending.keys().next().value!);
+    this.#pending.set(lease.id, lease);
+  }
+
+  /**
+   * The batcher of one shard's writes of a kind: the calls made while the event loop runs what is
+   * ready now go to Redis as one script, in the order they were made.
+   */
+  #batch(batchers: Map<number, Batcher<ShardWrite, unknown[]>>, shard: ShardKeys, name: 'createPending' | 'activate'): Batcher<ShardWrite, unknown[]> {
+    let batcher = batchers.get(shard.index);
+    if (batcher === undefined) {
+      batcher = new Batcher((writes) => this.#runBatch(shard, name, writes), WRITES_PER_SCRIPT);
+      batchers.set(shard.index, batcher);
+    }
+    return batcher;
+  }
+
+  async #runBatch(shard: ShardKeys, name: 'createPending' | 'activate', writes: readonly ShardWrite[]): Promise<unknown[][]> {
+    const keys = name === 'createPending' ? [shard.pending, shard.all] : [shard.pending, shard.expiry, shard.events];
+    let earliest = Number.MAX_SAFE_INTEGER;
+    for (const w of writes) if (w.at < earliest) earliest = w.at;
+    const args = [name === 'createPending' ? String(earliest) : String(this.#ctx.eventsMaxLen)];
+    for (const w of writes) {
+      for (const k of w.keys) keys.push(k);
+      for (const a of w.args) args.push(a);
+    }
+    const replies = await this.#ctx.script(name, keys, args);
+    if (replies.length !== writes.length || !replies.every(Array.isArray)) throw unexpectedReply(name);
+    return replies as unknown[][];
+  }
+
+  async #script(name: 'renew', keys: readonly string[], args: readonly string[]): Promise<ScriptReply> {
     const reply = await this.#ctx.script(name, keys, args);
     if (typeof reply[0] !== 'number') throw unexpectedReply(name);
     return { code: reply[0], reply };

@@ -1,6 +1,6 @@
 // TaskStore on Redis: each change is one Lua script (src/tasks/redis/lua), every key in one slot.
 // Data model: src/tasks/README.md.
-import { WarrantError } from '../../core/index.js';
+import { Batcher, WarrantError } from '../../core/index.js';
 import { DEFAULT_DEVIATIONS_KEPT, checkRetention } from '../retention.js';
 import type { EndedLeaseRef, TaskStore } from '../store.js';
 import type {
@@ -33,6 +33,10 @@ export interface RedisTaskStoreOptions {
 /** Tasks per releaseEnded script: bounded, so one script never holds Redis for long. */
 const RELEASE_TASKS_PER_SCRIPT = 500;
 const REFUSALS: ReadonlySet<string> = new Set<ReserveRefusal>(['ended', 'expired', 'max_credentials', 'max_concurrent_leases']);
+/** Task records remembered for reservations, at most. */
+const RECORDS_REMEMBERED = 10_000;
+/** Reservations gathered into one script call, at most. */
+const RESERVATIONS_PER_SCRIPT = 128;
 /** A reopened id may carry other ancestors than the cache says: read again at most this often per call. */
 const ANCESTOR_RETRIES = 2;
 
@@ -43,6 +47,9 @@ export class RedisTaskStore implements TaskStore {
   readonly #closeClient: boolean;
   /** Task id → its ancestors field; immutable while the record lives, checked by every script that uses it. */
   readonly #ancestors = new Map<string, string>();
+  /** Task id → the record last decoded, so a reservation need not send the whole record back. */
+  readonly #records = new Map<string, TaskRecord>();
+  readonly #reservations = new Batcher((items: { keys: readonly string[]; args: readonly string[] }[]) => this.#reserveMany(items), RESERVATIONS_PER_SCRIPT);
   #closed = false;
 
   constructor(client: TaskRedis, options: RedisTaskStoreOptions = {}) {
@@ -107,16 +114,44 @@ export class RedisTaskStore implements TaskStore {
     for (let attempt = 0; ; attempt++) {
       const ancestors = await this.#ancestorsOf(id, attempt > 0);
       if (ancestors === undefined) throw notFound(id);
-      const reply = await this.#script('reserve', this.#chainKeys(id, ancestors), [leaseId, now, ancestors]);
+      const reply = await this.#reservations.add({ keys: this.#chainKeys(id, ancestors), args: [leaseId, String(now), ancestors] });
       if (reply[0] === -9 && attempt < ANCESTOR_RETRIES) continue;
       if (reply[0] === -1) throw notFound(id);
+      if (reply[0] === 0) return { ok: true, task: await this.#reserved(id, reply) };
       const refusal = reply[2];
       const task = this.#decode(packedFields(reply[4], 'reserve'), reply[3], 'reserve');
-      if (reply[0] === 0) return { ok: true, task };
       if (reply[0] !== 1 || typeof refusal !== 'string' || !REFUSALS.has(refusal)) throw unexpectedReply('reserve');
       const level = reply.length > 6 ? this.#decode(packedFields(reply[6], 'reserve'), reply[5], 'reserve') : task;
       return { ok: false, refusal: refusal as ReserveRefusal, at: level, task };
     }
+  }
+
+  /**
+   * The task after a reservation: the record this store last decoded with the counters the script
+   * read, when it is the same task (same openedAt); else read again.
+   */
+  async #reserved(id: string, reply: readonly unknown[]): Promise<TaskRecord> {
+    const [liveLeases, openedAt, credentialsIssued, deviations] = [reply[3], Number(reply[4]), Number(reply[5]), Number(reply[6])];
+    if (typeof liveLeases !== 'number' || ![openedAt, credentialsIssued, deviations].every(Number.isSafeInteger)) throw unexpectedReply('reserve');
+    const known = this.#records.get(id);
+    if (known === undefined || known.openedAt !== openedAt) return this.#mustGet(id, 'reserve');
+    const task: TaskRecord = Object.freeze({ ...known, state: 'open', liveLeases, credentialsIssued, deviations });
+    this.#records.set(id, task);
+    return task;
+  }
+
+  /** Reservations made while the event loop runs what is ready now, as one script call. */
+  async #reserveMany(items: readonly { keys: readonly string[]; args: readonly string[] }[]): Promise<unknown[][]> {
+    const keys: string[] = [];
+    const args: string[] = [];
+    for (const r of items) {
+      for (const k of r.keys) keys.push(k);
+      for (const a of r.args) args.push(a);
+      args.push(String(r.keys.length));
+    }
+    const replies = await this.#script('reserve', keys, args);
+    if (replies.length !== items.length || !replies.every(Array.isArray)) throw unexpectedReply('reserve');
+    return replies as unknown[][];
   }
 
   async release(id: string, leaseId: string, refund: boolean): Promise<void> {
@@ -228,6 +263,9 @@ export class RedisTaskStore implements TaskStore {
     if (typeof live !== 'number') throw unexpectedReply(operation);
     const task = decodeTask(fields, live, operation);
     this.#ancestors.set(task.id, JSON.stringify(task.ancestors));
+    // Bounded like the ancestors: a miss costs one read, never a wrong answer.
+    if (this.#records.size >= RECORDS_REMEMBERED) this.#records.clear();
+    this.#records.set(task.id, task);
     return task;
   }
 
@@ -240,13 +278,17 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async #call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new WarrantError('ERR_STORE_UNAVAILABLE', 'task store is closed');
+    if (this.#closed) throw closed();
     try {
       return await fn();
     } catch (err) {
       throw taskStoreFailure(err, operation);
     }
   }
+}
+
+function closed(): WarrantError {
+  return new WarrantError('ERR_STORE_UNAVAILABLE', 'task store is closed');
 }
 
 function notFound(id: string): WarrantError {

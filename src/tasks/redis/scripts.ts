@@ -55,7 +55,11 @@ export function runTaskScript(client: TaskRedis, name: TaskScriptName, keys: rea
   if (s.numberOfKeys !== undefined && keys.length !== s.numberOfKeys) {
     throw new WarrantError('ERR_INTERNAL', `script ${name} takes ${s.numberOfKeys} keys, got ${keys.length}`);
   }
-  const command = (client as unknown as Record<string, ((...a: (string | number)[]) => Promise<unknown>) | undefined>)[s.command];
+  const command = (client as unknown as Record<string, ((...a: (string | number | (string | number)[])[]) => Promise<unknown>) | undefined>)[s.command];
   if (command === undefined) throw new WarrantError('ERR_INTERNAL', `script ${name} is not registered on this client`);
-  return command.call(client, ...(s.numberOfKeys === undefined ? [keys.length, ...keys, ...args] : [...keys, ...args]));
+  const out: (string | number)[] = s.numberOfKeys === undefined ? [keys.length] : [];
+  for (const k of keys) out.push(k);
+  for (const a of args) out.push(a);
+  // One array argument: ioredis flattens it, and a batch's many arguments never become a call's.
+  return command.call(client, out);
 }

@@ -1,0 +1,42 @@
+--[[
+  pending -> active for leases of one shard, each with the expiry the provider confirmed, capped at
+  the lease's max expiry. Records an `issued` event for each.
+
+  KEYS[1] pending zset    pending
+  KEYS[2] expiry zset     expiry
+  KEYS[3] events stream   events
+  KEYS[3 + i] lease hash of lease i   lease:<id>
+
+  ARGV[1] events stream length cap
+  ARGV[3i - 1] lease id of lease i
+  ARGV[3i]     its expiresAt (ms)
+  ARGV[3i + 1] the time of the change (ms)
+
+  Returns one reply per lease, in order:
+    { 0, expiresAt }     activated, with the expiry it took (every other field is as written pending)
+    { -1 }               no such lease
+    { -3, packed hash }  not pending
+]]
+-- @include emit
+-- @include packed
+local replies = {}
+for i = 1, #KEYS - 3 do
+  local key, id = KEYS[3 + i], ARGV[3 * i - 1]
+  local f = redis.call('HMGET', key, 's', 'm', 'o', 't')
+  if not f[1] then
+    replies[i] = { -1 }
+  elseif f[1] ~= 'pending' then
+    replies[i] = { -3, packed(key) }
+  else
+    local expiresAt = ARGV[3 * i]
+    if tonumber(expiresAt) > tonumber(f[2]) then
+      expiresAt = f[2]
+    end
+    redis.call('HSET', key, 's', 'active', 'e', expiresAt)
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('ZADD', KEYS[2], expiresAt, id)
+    emit(KEYS[3], ARGV[1], 'issued', id, f[4], f[3], 'active', nil, expiresAt, ARGV[3 * i + 1])
+    replies[i] = { 0, expiresAt }
+  end
+end
+return replies
