@@ -15,7 +15,7 @@ import type { LeaseEvent, LeaseEventBus, LeaseFilter, LeaseSelection, LeaseStore
 import type { Decision, PolicyEngine } from '../policy/index.js';
 import { OAuthJwtProvider, type CredentialProvider } from '../providers/index.js';
 import { errorSummary, type MassRevocation, type MassRevocationResult, type Revoker } from '../revocation/index.js';
-import { MemoryApprovalStore, MemoryTaskStore, type Approval, type ApprovalStore, type ReserveOutcome, type TaskStore } from '../tasks/index.js';
+import { MemoryApprovalStore, MemoryTaskStore, type Approval, type ApprovalStore, type ReserveOutcome, type TaskRecord, type TaskStore } from '../tasks/index.js';
 import { stampPolicyVersion } from './audit-stamp.js';
 import type { Authority } from './authority.js';
 import { DEFAULT_TASK_RULES, type TaskRules } from './task-input.js';
@@ -127,7 +127,7 @@ export class WarrantService {
    * writes the lease, mints and activates. Refusals that are the task's doing count as deviations.
    */
   async issueTask(caller: Workload, input: IssueInput): Promise<IssueOutcome> {
-    const { clock, store, audit } = this.#d;
+    const { clock, audit } = this.#d;
     const tasks = this.tasks.use;
     const providerName = checkProviderName(input.provider);
     const idempotencyKey = checkIdempotencyKey(input.idempotencyKey);
@@ -138,7 +138,7 @@ export class WarrantService {
     const now = clock.now();
     const policy = this.#d.policy();
     // Unless a policy reads the task's counters, a task seen open here lately is joined without a read.
-    let task = await tasks.join(caller, input.task, now, { snapshot: !policy.readsTaskCounters });
+    const task = await tasks.join(caller, input.task, now, { snapshot: !policy.readsTaskCounters });
     const taskId = task.id;
     const outside = tasks.outsideDeclaration(task, provider, scope);
     if (outside !== undefined) throw await tasks.deviate(caller, task, outside);
@@ -149,17 +149,49 @@ export class WarrantService {
       resource: { provider: provider.name, kind: provider.kind },
       context: { task: tasks.policyTask(task), scope, ttlSeconds: Math.ceil(ttlMs / 1000), now },
     });
-    audit.append({
-      type: 'decision',
-      action: 'issue',
-      workload: who(caller),
-      task: taskId,
-      depth: task.ancestors.length,
-      provider: provider.name,
-      scope,
-      ttlMs,
-      decision: { ...decisionRef(decision), approvalRequired: decision.approvalRequired },
-    });
+    const decided = { ...decisionRef(decision), approvalRequired: decision.approvalRequired };
+    // A request granted at once carries its decision in its issue record; any other request's
+    // decision is a record of its own, written before anything else the request leads to.
+    let decisionAudited = false;
+    const auditDecision = (alone: boolean): void => {
+      if (decisionAudited) return;
+      decisionAudited = true;
+      if (alone) audit.append({ type: 'decision', action: 'issue', workload: who(caller), task: taskId, depth: task.ancestors.length, provider: provider.name, scope, ttlMs, decision: decided });
+    };
+    if (!decision.allowed || decision.approvalRequired) auditDecision(true);
+    try {
+      return await this.#grant(caller, input, { provider, scope, ttlMs, now, task, decision, decided, idempotencyKey }, auditDecision);
+    } finally {
+      // Whatever ended the request without a record of its own still leaves the decision on record.
+      auditDecision(true);
+    }
+  }
+
+  /**
+   * IssueTaskCredential after its decision. `decisionRecord(true)` writes the decision's own record
+   * (called before a refusal or failure writes anything); `decisionRecord(false)` marks it carried
+   * by the issue record.
+   */
+  async #grant(
+    caller: Workload,
+    input: IssueInput,
+    asked: {
+      provider: CredentialProvider;
+      scope: readonly string[];
+      ttlMs: number;
+      now: number;
+      task: TaskRecord;
+      decision: Decision;
+      decided: Record<string, unknown>;
+      idempotencyKey: string | undefined;
+    },
+    decisionRecord: (alone: boolean) => void,
+  ): Promise<IssueOutcome> {
+    const { clock, store, audit } = this.#d;
+    const tasks = this.tasks.use;
+    const { provider, scope, ttlMs, now, decision, idempotencyKey } = asked;
+    let task = asked.task;
+    const taskId = task.id;
     if (!decision.allowed) {
       const denied = this.#denied(caller, provider.name, decision);
       throw await tasks.deviate(caller, task, { kind: 'policy_denied', provider: provider.name, scope, detail: denied.message, error: denied });
@@ -221,16 +253,19 @@ export class WarrantService {
     try {
       reserved = await tasks.reserve(task, id, now);
     } catch (err) {
+      decisionRecord(true);
       await this.#unmade(id, 'its task could not count it');
       throw err;
     }
     if (!reserved.ok) {
+      decisionRecord(true);
       await this.#unmade(id, 'the task refused it');
       throw await this.#refusedByTask(caller, reserved, provider.name, scope, now);
     }
     task = reserved.task;
     if (retryOf !== undefined) {
       // The retried request's lease has aged out of the idempotency window: its approval is spent.
+      decisionRecord(true);
       await tasks.release(taskId, id, true);
       await this.#abandon(id, 'its approval was already used');
       throw new WarrantError('ERR_APPROVAL_USED', `approval ${retryOf.id} was already used for lease ${retryOf.leaseId ?? '(unknown)'}; send the request without approval_id and a new idempotency key to ask anew`);
@@ -239,6 +274,7 @@ export class WarrantService {
       try {
         await this.tasks.approvalGate.consume(caller, approval, id, idempotencyKey);
       } catch (err) {
+        decisionRecord(true);
         await tasks.release(taskId, id, true);
         await this.#unmade(id, 'its approval could not be used');
         throw err;
@@ -258,6 +294,7 @@ export class WarrantService {
         ...(task.chain.length === 0 ? {} : { actorChain: task.chain }),
       });
     } catch (err) {
+      decisionRecord(true);
       audit.append({ type: 'issue', outcome: 'mint_failed', workload: who(caller), lease: { id, provider: provider.name, task: taskId }, error: errorCode(err) });
       await tasks.release(taskId, id, true);
       await this.#abandon(id, 'mint failed');
@@ -268,6 +305,7 @@ export class WarrantService {
     try {
       lease = await store.activate(id, finalExpiry, clock.now());
     } catch (err) {
+      decisionRecord(true);
       // The credential exists but its lease could not be confirmed: revoke it now if we can;
       // otherwise the reaper finds the pending lease and revokes it through its handle.
       await provider.revoke({ leaseId: id, handle: provider.handleFor(id), expiresAt: minted.expiresAt }).catch(() => undefined);
@@ -281,6 +319,7 @@ export class WarrantService {
       audit.append({ type: 'issue', outcome: 'task_ended', workload: who(caller), lease: ref, task: taskRef(ended) });
       throw endedError(ended, clock.now());
     }
+    decisionRecord(false);
     audit.append({
       type: 'issue',
       outcome: 'issued',
@@ -289,6 +328,8 @@ export class WarrantService {
       task: taskRef(task),
       budget: { credentialsIssued: task.credentialsIssued, liveLeases: task.liveLeases },
       scope: lease.scope,
+      ttlMs,
+      decision: asked.decided,
       policies: decision.determiningPolicies,
       policyVersion: decision.policyVersion,
       ...(approval === undefined ? {} : { approval: approval.id }),

@@ -132,8 +132,13 @@ describe('hot reload in the server', () => {
       const records = readAudit(h);
       expect(records.length).toBeGreaterThan(6);
       for (const r of records) expect(typeof r['policyVersion']).toBe('string');
-      const decisions = records.filter((r) => r['type'] === 'decision');
-      expect(decisions.map((r) => r['policyVersion'])).toEqual([v1, v1, v2]);
+      // Each decision is on record with the version that made it: a grant's in its issue record.
+      const decisions = records.filter((r) => r['type'] === 'decision' || (r['type'] === 'issue' && r['outcome'] === 'issued'));
+      expect(decisions.map((r) => [r['type'], (r['decision'] as { policyVersion: string }).policyVersion])).toEqual([
+        ['issue', v1],
+        ['issue', v1],
+        ['decision', v2],
+      ]);
       const opened = records.filter((r) => r['type'] === 'task' && r['event'] === 'opened');
       expect(opened.map((r) => r['policyVersion'])).toEqual([v1, v1, v2]);
     } finally {

@@ -11,6 +11,27 @@ describe('issue when the provider fails', () => {
     const [lease] = await f.leasesOf('t1');
     expect(lease).toMatchObject({ state: 'expired', trigger: 'expired', reason: 'mint failed' });
     expect(f.provider.revoked).toEqual([lease!.handle]);
+    // The decision is on record before what the failure led to.
+    const records = (await f.auditRecords()).filter((r) => r['type'] === 'decision' || r['type'] === 'issue');
+    expect(records.map((r) => [r['type'], r['outcome'] ?? (r['decision'] as { allowed: boolean }).allowed])).toEqual([
+      ['decision', true],
+      ['issue', 'mint_failed'],
+    ]);
+  });
+
+  it('a request granted at once is one audit record, the issue carrying its decision; a retry that finds its lease records the decision alone', async () => {
+    const f = await serviceFixture();
+    const { lease } = await f.issue('t5');
+    const retry = () => f.service.issue(AGENT, { task: { id: 't5', purpose: '', attributes: {}, parentId: '' }, provider: 'api', scope: [], ttlMs: 60_000, idempotencyKey: 'k1' });
+    const first = await retry();
+    expect((await retry()).lease.id).toBe(first.lease.id);
+    const records = (await f.auditRecords()).filter((r) => r['type'] === 'issue' || r['type'] === 'decision');
+    expect(records.map((r) => [r['type'], (r['lease'] as { id?: string } | undefined)?.id])).toEqual([
+      ['issue', lease.id],
+      ['issue', first.lease.id],
+      ['decision', undefined],
+    ]);
+    expect(records[0]!['decision']).toMatchObject({ allowed: true, approvalRequired: false });
   });
 
   it('an unexpected provider error is INTERNAL with no detail for the caller', async () => {

@@ -1,6 +1,6 @@
 // A WarrantService assembled from real parts (memory store, Cedar, oauth-jwt, file audit) with a
 // fault-injecting wrapper around the provider, for failure paths that are hard to reach over gRPC.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -102,5 +102,10 @@ export async function serviceFixture() {
   const issue = (taskId: string) =>
     service.issue(AGENT, { task: { id: taskId, purpose: '', attributes: {}, parentId: '' }, provider: 'api', scope: [], ttlMs: 60_000, idempotencyKey: '' });
   const leasesOf = (taskId: string): Promise<Lease[]> => store.listByTask(taskId);
-  return { clock, store, provider, reaper, revoker, service, issue, leasesOf, audit, events };
+  /** The audit records so far, in order. */
+  const auditRecords = async (): Promise<Record<string, unknown>[]> => {
+    await audit.flush();
+    return readFileSync(join(dir, 'audit.log'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  };
+  return { clock, store, provider, reaper, revoker, service, issue, leasesOf, audit, auditRecords, events };
 }
