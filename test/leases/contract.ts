@@ -174,6 +174,15 @@ export function leaseStoreContract(backend: string, makeStore: StoreFactory): vo
     });
 
     describe('many calls at once', () => {
+      it('keeps every character of what it is given, whatever the alphabet', async () => {
+        const odd = newLease({ taskId: 'tâche "été" \\ 😀', scope: ['lire:commandes/été', 'a"b\\c', '\u0000\n'], idempotencyKey: 'clé-😀' });
+        const [a, b] = await Promise.all([store.createPending(odd), store.createPending(newLease())]);
+        expect(a.lease).toEqual(await store.get(odd.id));
+        expect(a.lease).toMatchObject({ taskId: odd.taskId, scope: odd.scope, idempotencyKey: 'clé-😀' });
+        expect(b.outcome).toBe('created');
+        expect(await store.activate(odd.id, T0 + MIN, T0 + SEC)).toEqual(await store.get(odd.id));
+      });
+
       it('creates and activates leases asked for in the same moment as if one after another', async () => {
         const claim: IdempotencyClaim = { key: 'same-moment', requestDigest: 'd1', ttlMs: 10 * MIN };
         const first = claimedLease(store, claim);

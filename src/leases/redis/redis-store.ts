@@ -109,11 +109,11 @@ const WRITES_PER_SCRIPT = 128;
 /** Pending leases remembered until they are activated, at most. */
 const PENDING_REMEMBERED = 10_000;
 
-/** One lease's part of a batched write: its keys and arguments, and the time it was asked at. */
+/** One lease's part of a batched write: its keys, its arguments, and the time it was asked at. */
 interface ShardWrite {
   readonly at: number;
   readonly keys: readonly string[];
-  readonly args: readonly string[];
+  readonly item: readonly string[];
 }
 
 interface ScriptReply {
@@ -241,7 +241,7 @@ export class RedisLeaseStore implements LeaseStore {
       const reply = await this.#batch(this.#creates, shard, 'createPending').add({
         at: lease.issuedAt,
         keys: [leaseKey, shard.task(lease.taskId), idempotency === undefined ? leaseKey : shard.idempotency(lease.owner, idempotency.key)],
-        args: [
+        item: [
           lease.id,
           String(lease.issuedAt),
           idempotency === undefined ? '0' : '1',
@@ -250,7 +250,6 @@ export class RedisLeaseStore implements LeaseStore {
           String(lease.issuedAt + claimTtl),
           staleLeaseId,
           String(lease.maxExpiresAt + retentionMs),
-          String(fields.length),
           ...fields,
         ],
       });
@@ -294,7 +293,7 @@ export class RedisLeaseStore implements LeaseStore {
     const shard = this.#ctx.keys.shardOf(id);
     const pending = this.#pending.get(id);
     this.#pending.delete(id);
-    const reply = await this.#batch(this.#activations, shard, 'activate').add({ at: now, keys: [shard.lease(id)], args: [id, String(expiresAt), String(now)] });
+    const reply = await this.#batch(this.#activations, shard, 'activate').add({ at: now, keys: [shard.lease(id)], item: [id, String(expiresAt), String(now)] });
     if (typeof reply[0] !== 'number') throw unexpectedReply('activate');
     if (reply[0] !== ScriptResult.Changed) return this.#leaseOrError({ code: reply[0], reply }, id, 'activate', { wrongState: notActivatable });
     // Only the state and the expiry changed since the lease was written pending.
@@ -598,12 +597,11 @@ export class RedisLeaseStore implements LeaseStore {
     const keys = name === 'createPending' ? [shard.pending, shard.all] : [shard.pending, shard.expiry, shard.events];
     let earliest = Number.MAX_SAFE_INTEGER;
     for (const w of writes) if (w.at < earliest) earliest = w.at;
-    const args = [name === 'createPending' ? String(earliest) : String(this.#ctx.eventsMaxLen)];
-    for (const w of writes) {
-      for (const k of w.keys) keys.push(k);
-      for (const a of w.args) args.push(a);
-    }
-    const replies = await this.#ctx.script(name, keys, args);
+    for (const w of writes) for (const k of w.keys) keys.push(k);
+    // Every lease's arguments in one JSON text: a script argument costs ioredis and Redis far more
+    // than a few bytes of JSON do.
+    const leases = JSON.stringify(writes.map((w) => w.item));
+    const replies = await this.#ctx.script(name, keys, [name === 'createPending' ? String(earliest) : String(this.#ctx.eventsMaxLen), leases]);
     if (replies.length !== writes.length || !replies.every(Array.isArray)) throw unexpectedReply(name);
     return replies as unknown[][];
   }

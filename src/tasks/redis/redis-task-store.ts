@@ -143,13 +143,9 @@ export class RedisTaskStore implements TaskStore {
   /** Reservations made while the event loop runs what is ready now, as one script call. */
   async #reserveMany(items: readonly { keys: readonly string[]; args: readonly string[] }[]): Promise<unknown[][]> {
     const keys: string[] = [];
-    const args: string[] = [];
-    for (const r of items) {
-      for (const k of r.keys) keys.push(k);
-      for (const a of r.args) args.push(a);
-      args.push(String(r.keys.length));
-    }
-    const replies = await this.#script('reserve', keys, args);
+    for (const r of items) for (const k of r.keys) keys.push(k);
+    // One JSON text for every reservation's arguments: far cheaper than as many script arguments.
+    const replies = await this.#script('reserve', keys, [JSON.stringify(items.map((r) => [...r.args, String(r.keys.length)]))]);
     if (replies.length !== items.length || !replies.every(Array.isArray)) throw unexpectedReply('reserve');
     return replies as unknown[][];
   }

@@ -8,9 +8,8 @@
   KEYS[3 + i] lease hash of lease i   lease:<id>
 
   ARGV[1] events stream length cap
-  ARGV[3i - 1] lease id of lease i
-  ARGV[3i]     its expiresAt (ms)
-  ARGV[3i + 1] the time of the change (ms)
+  ARGV[2] the leases, as one JSON array with, for lease i, an array of strings: its id, its
+          expiresAt (ms) and the time of the change (ms)
 
   Returns one reply per lease, in order:
     { 0, expiresAt }     activated, with the expiry it took (every other field is as written pending)
@@ -20,22 +19,22 @@
 -- @include emit
 -- @include packed
 local replies = {}
-for i = 1, #KEYS - 3 do
-  local key, id = KEYS[3 + i], ARGV[3 * i - 1]
+for i, item in ipairs(cjson.decode(ARGV[2])) do
+  local key, id = KEYS[3 + i], item[1]
   local f = redis.call('HMGET', key, 's', 'm', 'o', 't')
   if not f[1] then
     replies[i] = { -1 }
   elseif f[1] ~= 'pending' then
     replies[i] = { -3, packed(key) }
   else
-    local expiresAt = ARGV[3 * i]
+    local expiresAt = item[2]
     if tonumber(expiresAt) > tonumber(f[2]) then
       expiresAt = f[2]
     end
     redis.call('HSET', key, 's', 'active', 'e', expiresAt)
     redis.call('ZREM', KEYS[1], id)
     redis.call('ZADD', KEYS[2], expiresAt, id)
-    emit(KEYS[3], ARGV[1], 'issued', id, f[4], f[3], 'active', nil, expiresAt, ARGV[3 * i + 1])
+    emit(KEYS[3], ARGV[1], 'issued', id, f[4], f[3], 'active', nil, expiresAt, item[3])
     replies[i] = { 0, expiresAt }
   end
 end

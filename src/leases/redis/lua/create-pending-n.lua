@@ -11,7 +11,7 @@
     idempotency hash                   idem:<sha256(owner \n key)>; the lease hash again when there is no claim
 
   ARGV[1] now (ms): task index entries scored at or below it leave their index
-  then for each lease, in order:
+  ARGV[2] the leases, as one JSON array with, for each lease, an array of strings:
     lease id
     issuedAt (ms): the time the claim is checked against
     '1' when an idempotency claim is made, else '0'
@@ -21,8 +21,7 @@
     id of a lease the claim may point to that no longer exists ('' when none): such a record is replaced
     the lease's score in its task index: its maxExpiresAt plus the terminal retention, the latest
       its hash lives unless its revocation is given up on
-    the number of hash arguments that follow (field/value pairs)
-    the lease hash's field/value pairs
+    then the lease hash's field/value pairs
 
   Returns one reply per lease, in order:
     { 1 }                      created (the hash is what its arguments gave)
@@ -33,16 +32,10 @@
 -- @include retire
 local replies = {}
 local tasks = {}
-local at = 2
-local n = 0
-while at <= #ARGV do
-  n = n + 1
+for n, item in ipairs(cjson.decode(ARGV[2])) do
   local leaseKey, taskKey, claimKey = KEYS[3 * n], KEYS[3 * n + 1], KEYS[3 * n + 2]
-  local id, issuedAt, claimed, digest = ARGV[at], ARGV[at + 1], ARGV[at + 2] == '1', ARGV[at + 3]
-  local claimTtl, claimExpiry, stale, taskScore = ARGV[at + 4], ARGV[at + 5], ARGV[at + 6], ARGV[at + 7]
-  local fieldCount = tonumber(ARGV[at + 8])
-  local fieldsFrom = at + 9
-  at = fieldsFrom + fieldCount
+  local id, issuedAt, claimed, digest = item[1], item[2], item[3] == '1', item[4]
+  local claimTtl, claimExpiry, stale, taskScore = item[5], item[6], item[7], item[8]
 
   local reply
   if claimed then
@@ -55,7 +48,7 @@ while at <= #ARGV do
     reply = { -6 }
   end
   if not reply then
-    redis.call('HSET', leaseKey, unpack(ARGV, fieldsFrom, at - 1))
+    redis.call('HSET', leaseKey, unpack(item, 9))
     redis.call('ZADD', KEYS[1], issuedAt, id)
     redis.call('ZADD', KEYS[2], issuedAt, id)
     redis.call('ZADD', taskKey, taskScore, id)

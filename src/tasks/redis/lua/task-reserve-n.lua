@@ -2,8 +2,8 @@
 -- within budget. Many reservations in one call, taken in order, each as if alone.
 -- KEYS: for each reservation, pairs of (task hash, task live set): the task itself first, then its
 --       parent, then up to the root
--- ARGV: for each reservation: lease id, now (ms), the task's ancestors field as the caller knows it,
---       and how many of KEYS are its own
+-- ARGV[1]: the reservations, as one JSON array with, for each, an array: lease id, now (ms), the
+--       task's ancestors field as the caller knows it, and how many of KEYS are its own
 -- Reply: one per reservation, in order:
 --        {0, 0, '', task live count, openedAt, credentialsIssued, deviations}
 --              reserved: the task is open, and only these of its fields can differ from what was read before
@@ -58,9 +58,9 @@ end
 
 local replies = {}
 local nextKey = 1
-for a = 1, #ARGV, 4 do
-  local count = tonumber(ARGV[a + 3])
-  replies[#replies + 1] = reserve({ unpack(KEYS, nextKey, nextKey + count - 1) }, ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2])
+for i, r in ipairs(cjson.decode(ARGV[1])) do
+  local count = tonumber(r[4])
+  replies[i] = reserve({ unpack(KEYS, nextKey, nextKey + count - 1) }, r[1], tonumber(r[2]), r[3])
   nextKey = nextKey + count
 end
 return replies
