@@ -104,7 +104,7 @@ export interface RedisLeaseStoreOptions {
 }
 
 /** Writes of one kind (createPending, activate) gathered into one script call per shard, at most this many. */
-const WRITES_PER_SCRIPT = 128;
+const WRITES_PER_SCRIPT = 32;
 
 /** Pending leases remembered until they are activated, at most. */
 const PENDING_REMEMBERED = 10_000;

@@ -36,7 +36,7 @@ const REFUSALS: ReadonlySet<string> = new Set<ReserveRefusal>(['ended', 'expired
 /** Task records remembered for reservations, at most. */
 const RECORDS_REMEMBERED = 10_000;
 /** Reservations gathered into one script call, at most. */
-const RESERVATIONS_PER_SCRIPT = 128;
+const RESERVATIONS_PER_SCRIPT = 32;
 /** A reopened id may carry other ancestors than the cache says: read again at most this often per call. */
 const ANCESTOR_RETRIES = 2;
 

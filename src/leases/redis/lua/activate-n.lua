@@ -19,6 +19,9 @@
 -- @include emit
 -- @include packed
 local replies = {}
+-- The index changes, made once per index at the end: nothing below reads an index.
+local activated = {}
+local byExpiry = {}
 for i, item in ipairs(cjson.decode(ARGV[2])) do
   local key, id = KEYS[3 + i], item[1]
   local f = redis.call('HMGET', key, 's', 'm', 'o', 't')
@@ -32,10 +35,15 @@ for i, item in ipairs(cjson.decode(ARGV[2])) do
       expiresAt = f[2]
     end
     redis.call('HSET', key, 's', 'active', 'e', expiresAt)
-    redis.call('ZREM', KEYS[1], id)
-    redis.call('ZADD', KEYS[2], expiresAt, id)
+    activated[#activated + 1] = id
+    byExpiry[#byExpiry + 1] = expiresAt
+    byExpiry[#byExpiry + 1] = id
     emit(KEYS[3], ARGV[1], 'issued', id, f[4], f[3], 'active', nil, expiresAt, item[3])
     replies[i] = { 0, expiresAt }
   end
+end
+if #activated > 0 then
+  redis.call('ZREM', KEYS[1], unpack(activated))
+  redis.call('ZADD', KEYS[2], unpack(byExpiry))
 end
 return replies

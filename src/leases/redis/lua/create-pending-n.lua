@@ -32,6 +32,9 @@
 -- @include retire
 local replies = {}
 local tasks = {}
+-- Index entries, added once per index at the end: nothing below reads an index.
+local byTime = {}
+local byTask = {}
 for n, item in ipairs(cjson.decode(ARGV[2])) do
   local leaseKey, taskKey, claimKey = KEYS[3 * n], KEYS[3 * n + 1], KEYS[3 * n + 2]
   local id, issuedAt, claimed, digest = item[1], item[2], item[3] == '1', item[4]
@@ -49,10 +52,16 @@ for n, item in ipairs(cjson.decode(ARGV[2])) do
   end
   if not reply then
     redis.call('HSET', leaseKey, unpack(item, 9))
-    redis.call('ZADD', KEYS[1], issuedAt, id)
-    redis.call('ZADD', KEYS[2], issuedAt, id)
-    redis.call('ZADD', taskKey, taskScore, id)
-    tasks[taskKey] = true
+    byTime[#byTime + 1] = issuedAt
+    byTime[#byTime + 1] = id
+    local entries = byTask[taskKey]
+    if not entries then
+      entries = {}
+      byTask[taskKey] = entries
+      tasks[taskKey] = true
+    end
+    entries[#entries + 1] = taskScore
+    entries[#entries + 1] = id
     if claimed then
       redis.call('DEL', claimKey)
       redis.call('HSET', claimKey, 'leaseId', id, 'digest', digest, 'expiresAt', claimExpiry)
@@ -61,6 +70,14 @@ for n, item in ipairs(cjson.decode(ARGV[2])) do
     reply = { 1 }
   end
   replies[n] = reply
+end
+
+if #byTime > 0 then
+  redis.call('ZADD', KEYS[1], unpack(byTime))
+  redis.call('ZADD', KEYS[2], unpack(byTime))
+end
+for taskKey, entries in pairs(byTask) do
+  redis.call('ZADD', taskKey, unpack(entries))
 end
 
 -- Task entries past their score go; an index lives as long as its highest entry (for ever while it
