@@ -1,8 +1,8 @@
-import * as crypto from 'node:crypto';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { sha256Hex } from '../core/index.js';
 
 /** What happened, to whom, under which decision. Never a secret: secrets appear only as HMACs. */
 export interface AuditEvent {
@@ -31,12 +31,8 @@ export interface AuditLog {
 /** Fields a record's envelope writes; an event naming one of them is copied into the envelope instead. */
 const RESERVED = ['seq', 'ts', 'prev', 'hash'];
 
-/** Node's one-shot digest where it has one (20.12 and later): the same bytes, a fraction of the cost. */
-const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
-
 export function chainHash(prev: string, body: string): string {
-  if (oneShot !== undefined) return oneShot('sha256', `${prev}\n${body}`, 'hex');
-  return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
+  return sha256Hex(`${prev}\n${body}`);
 }
 
 async function lastRecord(file: string): Promise<{ seq: number; hash: string } | undefined> {

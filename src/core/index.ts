@@ -28,3 +28,4 @@ export type {
 } from './credential.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { Batcher } from './batcher.js';
+export { sha256Hex } from './digest.js';

@@ -4,9 +4,8 @@
 // A store is split into shards. Each shard's keys share one hash tag, so every script touches one
 // slot; the shards' tags are chosen so their slots spread evenly over the cluster's slot space.
 // A lease lives in the shard named by the last two characters of its id.
-import * as crypto from 'node:crypto';
-import { createHash, randomInt } from 'node:crypto';
-import { WarrantError, newLeaseId } from '../../core/index.js';
+import { randomInt } from 'node:crypto';
+import { WarrantError, newLeaseId, sha256Hex as sha256 } from '../../core/index.js';
 
 export const DEFAULT_KEY_PREFIX = 'warrant:{w}:';
 export const DEFAULT_SHARD_COUNT = 16;
@@ -113,13 +112,6 @@ function shardTags(tag: string, count: number): string[] {
     }
   }
   return tags;
-}
-
-/** Node's one-shot digest where it has one (20.12 and later): the same hex, a fraction of the cost. */
-const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
-
-function sha256(text: string): string {
-  return oneShot !== undefined ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 function shardKeys(index: number, prefix: string): ShardKeys {
