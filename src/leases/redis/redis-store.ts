@@ -109,9 +109,8 @@ const WRITES_PER_SCRIPT = 32;
 /** Pending leases remembered until they are activated, at most. */
 const PENDING_REMEMBERED = 10_000;
 
-/** One lease's part of a batched write: its keys, its arguments, and the time it was asked at. */
+/** One lease's part of a batched write: its keys and its arguments. */
 interface ShardWrite {
-  readonly at: number;
   readonly keys: readonly string[];
   readonly item: readonly string[];
 }
@@ -239,7 +238,6 @@ export class RedisLeaseStore implements LeaseStore {
     let staleLeaseId = '';
     for (let pass = 0; pass < 2; pass++) {
       const reply = await this.#batch(this.#creates, shard, 'createPending').add({
-        at: lease.issuedAt,
         keys: [leaseKey, shard.task(lease.taskId), idempotency === undefined ? leaseKey : shard.idempotency(lease.owner, idempotency.key)],
         item: [
           lease.id,
@@ -293,7 +291,7 @@ export class RedisLeaseStore implements LeaseStore {
     const shard = this.#ctx.keys.shardOf(id);
     const pending = this.#pending.get(id);
     this.#pending.delete(id);
-    const reply = await this.#batch(this.#activations, shard, 'activate').add({ at: now, keys: [shard.lease(id)], item: [id, String(expiresAt), String(now)] });
+    const reply = await this.#batch(this.#activations, shard, 'activate').add({ keys: [shard.lease(id)], item: [id, String(expiresAt), String(now)] });
     if (typeof reply[0] !== 'number') throw unexpectedReply('activate');
     if (reply[0] !== ScriptResult.Changed) return this.#leaseOrError({ code: reply[0], reply }, id, 'activate', { wrongState: notActivatable });
     // Only the state and the expiry changed since the lease was written pending.
@@ -595,8 +593,9 @@ export class RedisLeaseStore implements LeaseStore {
 
   async #runBatch(shard: ShardKeys, name: 'createPending' | 'activate', writes: readonly ShardWrite[]): Promise<unknown[][]> {
     const keys = name === 'createPending' ? [shard.pending, shard.all] : [shard.pending, shard.expiry, shard.events];
+    // createPending prunes task indexes up to the earliest issue time of its leases (each lease's second argument).
     let earliest = Number.MAX_SAFE_INTEGER;
-    for (const w of writes) if (w.at < earliest) earliest = w.at;
+    if (name === 'createPending') for (const w of writes) earliest = Math.min(earliest, Number(w.item[1]));
     for (const w of writes) for (const k of w.keys) keys.push(k);
     // Every lease's arguments in one JSON text: a script argument costs ioredis and Redis far more
     // than a few bytes of JSON do.

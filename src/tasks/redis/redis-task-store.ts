@@ -274,17 +274,13 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async #call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw closed();
+    if (this.#closed) throw new WarrantError('ERR_STORE_UNAVAILABLE', 'task store is closed');
     try {
       return await fn();
     } catch (err) {
       throw taskStoreFailure(err, operation);
     }
   }
-}
-
-function closed(): WarrantError {
-  return new WarrantError('ERR_STORE_UNAVAILABLE', 'task store is closed');
 }
 
 function notFound(id: string): WarrantError {
