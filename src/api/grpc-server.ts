@@ -13,6 +13,7 @@ import { credentialToPb, eventToPb, fromDuration, leaseToPb, revokeProgressToPb,
 import { toServiceError } from './errors.js';
 import { loadWarrantProto } from './proto.js';
 import type { PeerIdentity } from './peer-identity.js';
+import { encodeIssueResponse, encodeRenewResponse } from './reply-encoding.js';
 import { taskAdminHandlers, taskCredentialHandlers, type UnaryWrapper } from './task-handlers.js';
 import type { TlsSource } from './tls-source.js';
 
@@ -143,7 +144,16 @@ export async function startGrpcServer(deps: GrpcServerDeps, listen: string): Pro
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.max_receive_message_length': 1 << 20,
   });
-  server.addService(warrant.CredentialService.service, credentialHandlers(deps));
+  const credentialService = warrant.CredentialService.service;
+  server.addService(
+    {
+      ...credentialService,
+      // The replies of every issue and renewal are encoded without proto-loader's copy (reply-encoding.ts).
+      IssueTaskCredential: { ...credentialService.IssueTaskCredential, responseSerialize: encodeIssueResponse },
+      RenewLease: { ...credentialService.RenewLease, responseSerialize: encodeRenewResponse },
+    },
+    credentialHandlers(deps),
+  );
   server.addService(warrant.AdminService.service, adminHandlers(deps));
   const health = new HealthImplementation({
     '': 'SERVING',
