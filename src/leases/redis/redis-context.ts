@@ -54,6 +54,19 @@ export class RedisContext {
     return reply;
   }
 
+  /** Runs a script that replies with a list as one JSON text (the batched scripts), and reads it. */
+  async packedScript(name: LeaseScriptName, keys: readonly string[], args: readonly string[]): Promise<unknown[]> {
+    const reply = await this.call(name, () => runLeaseScript(this.client, name, keys, args));
+    let list: unknown;
+    try {
+      list = typeof reply === 'string' ? JSON.parse(reply) : undefined;
+    } catch {
+      throw unexpectedReply(name);
+    }
+    if (!Array.isArray(list)) throw unexpectedReply(name);
+    return list;
+  }
+
   /** Runs one shard's commands as one pipeline; any command's error fails the whole call. */
   async pipeline(operation: string, build: (p: ChainableCommander) => void): Promise<unknown[]> {
     return this.call(operation, async () => {

@@ -600,7 +600,7 @@ export class RedisLeaseStore implements LeaseStore {
     // Every lease's arguments in one JSON text: a script argument costs ioredis and Redis far more
     // than a few bytes of JSON do.
     const leases = JSON.stringify(writes.map((w) => w.item));
-    const replies = await this.#ctx.script(name, keys, [name === 'createPending' ? String(earliest) : String(this.#ctx.eventsMaxLen), leases]);
+    const replies = await this.#ctx.packedScript(name, keys, [name === 'createPending' ? String(earliest) : String(this.#ctx.eventsMaxLen), leases]);
     if (replies.length !== writes.length || !replies.every(Array.isArray)) throw unexpectedReply(name);
     return replies as unknown[][];
   }

@@ -145,8 +145,15 @@ export class RedisTaskStore implements TaskStore {
     const keys: string[] = [];
     for (const r of items) for (const k of r.keys) keys.push(k);
     // One JSON text for every reservation's arguments: far cheaper than as many script arguments.
-    const replies = await this.#script('reserve', keys, [JSON.stringify(items.map((r) => [...r.args, String(r.keys.length)]))]);
-    if (replies.length !== items.length || !replies.every(Array.isArray)) throw unexpectedReply('reserve');
+    const packed = await this.#script('reserve', keys, [JSON.stringify(items.map((r) => [...r.args, String(r.keys.length)]))], false);
+    // All the replies come as one JSON text: far cheaper to read than as many nested replies.
+    let replies: unknown;
+    try {
+      replies = typeof packed === 'string' ? JSON.parse(packed) : undefined;
+    } catch {
+      throw unexpectedReply('reserve');
+    }
+    if (!Array.isArray(replies) || replies.length !== items.length || !replies.every(Array.isArray)) throw unexpectedReply('reserve');
     return replies as unknown[][];
   }
 

@@ -11,7 +11,8 @@
   ARGV[2] the leases, as one JSON array with, for lease i, an array of strings: its id, its
           expiresAt (ms) and the time of the change (ms)
 
-  Returns one reply per lease, in order:
+  Returns one reply per lease, in order, all of them as one JSON array (one string is far cheaper
+  for the client to read than as many nested replies):
     { 0, expiresAt }     activated, with the expiry it took (every other field is as written pending)
     { -1 }               no such lease
     { -3, packed hash }  not pending
@@ -46,4 +47,4 @@ if #activated > 0 then
   redis.call('ZREM', KEYS[1], unpack(activated))
   redis.call('ZADD', KEYS[2], unpack(byExpiry))
 end
-return replies
+return cjson.encode(replies)

@@ -23,7 +23,8 @@
       its hash lives unless its revocation is given up on
     then the lease hash's field/value pairs
 
-  Returns one reply per lease, in order:
+  Returns one reply per lease, in order, all of them as one JSON array (one string is far cheaper
+  for the client to read than as many nested replies):
     { 1 }                      created (the hash is what its arguments gave)
     { 2, leaseId }             existing: the same request was already made under this key
     { 3, leaseId }             conflict: a different request was made under this key
@@ -83,4 +84,4 @@ end
 -- Task entries past their score go; an index lives as long as its highest entry (for ever while it
 -- holds a lease given up on, scored +inf). New entries score above now, so none of them goes.
 tidyTasks(tasks, tonumber(ARGV[1]), true)
-return replies
+return cjson.encode(replies)

@@ -6,7 +6,8 @@
 --       parent, then up to the root
 -- ARGV[1]: the reservations, as one JSON array with, for each, an array: lease id, now (ms), the
 --       task's ancestors field as the caller knows it, and how many of KEYS are its own
--- Reply: one per reservation, in order:
+-- Reply: one per reservation, in order, all of them as one JSON array (one string is far cheaper for
+--        the client to read than as many nested replies):
 --        {0, 0, '', task live count, openedAt, credentialsIssued, deviations}
 --              reserved: the task is open, and only these of its fields can differ from what was read before
 --        {1, level, refusal, task live count, task fields, live count at level, fields at level}
@@ -98,4 +99,4 @@ for i, r in ipairs(cjson.decode(ARGV[1])) do
   nextKey = nextKey + count
 end
 write()
-return replies
+return cjson.encode(replies)
