@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { leaseIdTime, newLeaseId } from '../../src/core/index.js';
 import { DEFAULT_SHARD_COUNT, RedisLeaseStore, createRedisClient, type LeaseStore } from '../../src/leases/index.js';
 import { clusterSlot as keySlot, leaseStoreKeys } from '../../src/leases/redis/keys.js';
@@ -383,6 +383,36 @@ describe('RedisLeaseStore', () => {
     });
   });
 });
+
+  it("polls every shard in one round trip on a single Redis: the reaper's sweeps, the revoker's claims, the stats and the events", async () => {
+    const store = storeFor(uniquePrefix());
+    // One lease due in shard order's middle, so the replies must come back to the right shard.
+    const lease = newLease({ expiresAt: T0 + 1000, maxExpiresAt: T0 + 2000 });
+    await store.createPending(lease);
+    await store.activate(lease.id, lease.expiresAt, T0);
+    const events = await store.readEvents(undefined, 100);
+    const pipeline = vi.spyOn(client, 'pipeline');
+    const written = vi.spyOn(client.stream, 'write');
+    try {
+      await store.abandonStalePending(T0 - 1, T0, 100, 'stale');
+      const swept = await store.expireDue(T0 + 1000, 100);
+      expect(swept.accepted).toBe(1);
+      const claimed = await store.claimRevocations({ now: T0 + 1000, limit: 100, visibilityMs: 30_000 });
+      expect(claimed.items.map((i) => i.leaseId)).toEqual([lease.id]);
+      expect(await store.revocationStats(T0 + 1000)).toEqual({ queued: 1, due: 0, failed: 0 });
+      const page = await store.readEvents(events.cursor, 100);
+      expect(page.events.map((e) => [e.type, e.leaseId])).toEqual([['revoking', lease.id]]);
+      // abandonStalePending, expireDue, claimRevocations, revocationStats and readEvents: a pipeline
+      // each, in one write; and the two scripts that changed the lease (begin-revoke, claim), each
+      // sent again as EVAL when this Redis does not hold it yet. A pipeline a shard: 5 × 16 writes.
+      expect(pipeline).toHaveBeenCalledTimes(5);
+      expect(written.mock.calls.length).toBeGreaterThanOrEqual(7);
+      expect(written.mock.calls.length).toBeLessThanOrEqual(9);
+    } finally {
+      pipeline.mockRestore();
+      written.mockRestore();
+    }
+  });
 
 describe('Redis unreachable', () => {
   it('fails to connect with ERR_STORE_UNAVAILABLE, without the password', async () => {

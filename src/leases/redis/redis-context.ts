@@ -83,6 +83,28 @@ export class RedisContext {
     });
   }
 
+  /**
+   * The same commands on every shard, each shard's replies apart (as pipeline() gives them). On a
+   * single Redis all shards go in one pipeline: one round trip for the reaper's and the revoker's
+   * polls instead of one a shard, several times a second even when idle. On a cluster a pipeline
+   * stays on one node, so each shard gets its own.
+   */
+  async eachShardPipelined(operation: string, build: (p: ChainableCommander, shard: ShardKeys) => void): Promise<unknown[][]> {
+    if ((this.client as { isCluster?: boolean }).isCluster === true) {
+      return this.eachShard((shard) => this.pipeline(operation, (p) => build(p, shard)));
+    }
+    const counts: number[] = [];
+    const replies = await this.pipeline(operation, (p) => {
+      for (const shard of this.shards) {
+        const before = p.length;
+        build(p, shard);
+        counts.push(p.length - before);
+      }
+    });
+    let at = 0;
+    return counts.map((n) => replies.slice(at, (at += n)));
+  }
+
   /** Adds a script call to a pipeline. */
   addScript(p: ChainableCommander, name: LeaseScriptName, keys: readonly string[], args: readonly string[]): void {
     const command = (p as unknown as Record<string, (...a: (string | number | (string | number)[])[]) => unknown>)[LEASE_SCRIPTS[name].command];

@@ -61,20 +61,15 @@ function eventsFrom(fields: readonly unknown[]): StoredLeaseEvent[] {
 
 export async function readEvents(ctx: RedisContext, cursor: string | undefined, limit: number): Promise<LeaseEventPage> {
   if (cursor === undefined) {
-    const tails = await ctx.eachShard(async (shard) => {
-      const last = (await ctx.call('readEvents', () => ctx.client.xrevrange(shard.events, '+', '-', 'COUNT', 1))) as [string, unknown][];
-      return last[0]?.[0] ?? '0-0';
-    });
-    return { events: [], cursor: encode(tails) };
+    const tails = await ctx.eachShardPipelined('readEvents', (p, shard) => p.xrevrange(shard.events, '+', '-', 'COUNT', 1));
+    return { events: [], cursor: encode(tails.map(([last]) => (last as [string, unknown][])[0]?.[0] ?? '0-0')) };
   }
   const positions = decode(cursor, ctx.shards.length);
   const perShard = Math.max(1, Math.ceil(limit / ctx.shards.length));
-  const read = await ctx.eachShard(async (shard) => {
-    const from = positions[shard.index]!;
-    const entries = (await ctx.call('readEvents', () =>
-      ctx.client.xrange(shard.events, `(${from}`, '+', 'COUNT', perShard),
-    )) as [string, unknown[]][];
-    const last = entries[entries.length - 1]?.[0] ?? from;
+  const pages = await ctx.eachShardPipelined('readEvents', (p, shard) => p.xrange(shard.events, `(${positions[shard.index]!}`, '+', 'COUNT', perShard));
+  const read = pages.map(([page], index) => {
+    const entries = page as [string, unknown[]][];
+    const last = entries[entries.length - 1]?.[0] ?? positions[index]!;
     return { last, events: entries.flatMap(([, fields]) => eventsFrom(fields)) };
   });
   // Shards interleave by the time of the change; within a shard, stream order stands.

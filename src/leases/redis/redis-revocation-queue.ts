@@ -103,12 +103,10 @@ async function sweep(
 ): Promise<SweepResult> {
   const ahead = ctx.readAhead(limit);
   const operation = index === 'expiry' ? 'expireDue' : 'abandonStalePending';
-  const reads = await ctx.eachShard((shard) =>
-    ctx.pipeline(operation, (p) => {
-      p.zrangebyscore(shard[index], '-inf', upTo, 'WITHSCORES', 'LIMIT', 0, ahead);
-      p.zrangebyscore(shard[index], `(${upTo}`, '+inf', 'WITHSCORES', 'LIMIT', 0, 1);
-    }),
-  );
+  const reads = await ctx.eachShardPipelined(operation, (p, shard) => {
+    p.zrangebyscore(shard[index], '-inf', upTo, 'WITHSCORES', 'LIMIT', 0, ahead);
+    p.zrangebyscore(shard[index], `(${upTo}`, '+inf', 'WITHSCORES', 'LIMIT', 0, 1);
+  });
   const { picked, more } = earliest(reads.map(([due]) => scoredPairs(due)), limit, ahead);
   const accepted = await Promise.all(
     ctx.shards.map(async (shard) => {
@@ -154,12 +152,10 @@ export async function claimRevocations(ctx: RedisContext, o: ClaimOptions): Prom
   const ahead = ctx.readAhead(o.limit);
   const paused: string[] = [];
   for (const [provider, until] of o.paused ?? []) paused.push(provider, String(until));
-  const reads = await ctx.eachShard((shard) =>
-    ctx.pipeline('claimRevocations', (p) => {
-      p.zrangebyscore(shard.queue, '-inf', o.now, 'WITHSCORES', 'LIMIT', 0, ahead);
-      p.zrange(shard.queue, '0', '0', 'WITHSCORES');
-    }),
-  );
+  const reads = await ctx.eachShardPipelined('claimRevocations', (p, shard) => {
+    p.zrangebyscore(shard.queue, '-inf', o.now, 'WITHSCORES', 'LIMIT', 0, ahead);
+    p.zrange(shard.queue, '0', '0', 'WITHSCORES');
+  });
   const { picked } = earliest(reads.map(([due]) => scoredPairs(due)), o.limit, ahead);
   const results = await Promise.all(
     ctx.shards.map(async (shard) => {
@@ -259,13 +255,11 @@ export async function parkRevocations(
 }
 
 export async function revocationStats(ctx: RedisContext, now: number): Promise<RevocationQueueStats> {
-  const perShard = await ctx.eachShard((shard) =>
-    ctx.pipeline('revocationStats', (p) => {
-      p.zcard(shard.queue);
-      p.zcount(shard.queue, '-inf', now);
-      p.zcard(shard.failed);
-    }),
-  );
+  const perShard = await ctx.eachShardPipelined('revocationStats', (p, shard) => {
+    p.zcard(shard.queue);
+    p.zcount(shard.queue, '-inf', now);
+    p.zcard(shard.failed);
+  });
   const sum = (i: number) => perShard.reduce((total, r) => total + Number(r[i] ?? 0), 0);
   return { queued: sum(0), due: sum(1), failed: sum(2) };
 }
