@@ -116,9 +116,9 @@ export async function runH2load(run: H2loadRun): Promise<H2loadResult> {
   return result;
 }
 
-/** Percentiles of the successful (HTTP 200) rows of an h2load --log-file. */
-export function latenciesOf(logFile: string): Latencies {
-  const lines = readFileSync(logFile, 'utf8').split('\n');
+/** Percentiles of the successful (HTTP 200) rows of h2load --log-files, taken together. */
+export function latenciesOf(...logFiles: readonly string[]): Latencies {
+  const lines = logFiles.flatMap((file) => readFileSync(file, 'utf8').split('\n'));
   const values = new Float64Array(lines.length);
   let n = 0;
   for (const line of lines) {
