@@ -166,15 +166,16 @@ export class FileAuditLog implements AuditLog {
   /** The next record's line, chained to the previous one. */
   #line(event: AuditEvent, ts: string): string {
     const seq = ++this.#seq;
-    // The same text as stringifying {seq, ts, ...event, prev}, without copying the event first.
+    // The same text as stringifying {seq, ts, ...event, prev}, without copying the event first;
+    // `open` is the record without its closing brace, which the hash then closes.
     const fields = RESERVED.some((k) => k in event) ? undefined : JSON.stringify(event);
-    const body =
+    const open =
       fields === undefined
-        ? JSON.stringify({ seq, ts, ...event, prev: this.#prev })
-        : `{"seq":${seq},"ts":"${ts}",${fields.length > 2 ? `${fields.slice(1, -1)},` : ''}"prev":"${this.#prev}"}`;
-    const hash = chainHash(this.#prev, body);
+        ? JSON.stringify({ seq, ts, ...event, prev: this.#prev }).slice(0, -1)
+        : `{"seq":${seq},"ts":"${ts}",${fields.length > 2 ? `${fields.slice(1, -1)},` : ''}"prev":"${this.#prev}"`;
+    const hash = chainHash(this.#prev, `${open}}`);
     this.#prev = hash;
-    return `${body.slice(0, -1)},"hash":"${hash}"}\n`;
+    return `${open},"hash":"${hash}"}\n`;
   }
 
   digestSecret(secret: string): string {

@@ -1,6 +1,6 @@
 // Limits, defaults and argument checks every lease store applies, so each backend rejects the same
 // input with the same error.
-import { LEASE_STATES, PROVIDER_KINDS, TRIGGERS, WarrantError, isLeaseId, type LeaseState } from '../core/index.js';
+import { LEASE_STATES, PROVIDER_KINDS, TRIGGERS, WarrantError, isLeaseId, type Lease, type LeaseState } from '../core/index.js';
 import type { BulkRevokeInput, IdempotencyClaim, LeaseFilter, LeasePlacement, LeaseSelection, NewLease, RenewInput, RevokeInput } from './store.js';
 
 /** How long a revoked or expired lease stays readable before it is forgotten. */
@@ -42,6 +42,26 @@ export function checkOwner(owner: string | undefined): void {
 
 export function checkTaskId(taskId: unknown): asserts taskId is string {
   checkText('task id', taskId);
+}
+
+/** What every store holds once it wrote a new lease: pending, never renewed, frozen (scope too). */
+export function pendingLease(lease: NewLease): Lease {
+  return Object.freeze({
+    id: lease.id,
+    state: 'pending',
+    owner: lease.owner,
+    trustDomain: lease.trustDomain,
+    taskId: lease.taskId,
+    provider: lease.provider,
+    providerKind: lease.providerKind,
+    scope: Object.freeze([...lease.scope]),
+    handle: lease.handle,
+    issuedAt: lease.issuedAt,
+    expiresAt: lease.expiresAt,
+    maxExpiresAt: lease.maxExpiresAt,
+    renewals: 0,
+    ...(lease.idempotencyKey === undefined ? {} : { idempotencyKey: lease.idempotencyKey }),
+  });
 }
 
 export function checkNewLease(lease: NewLease): void {

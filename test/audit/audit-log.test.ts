@@ -49,6 +49,21 @@ describe('audit log', () => {
     expect(records[1]!.ts).toBe(records[2]!.ts);
   });
 
+  it('writes each record as JSON of its envelope and event, chained, whatever fields the event names', async () => {
+    const file = join(dir(), 'audit.log');
+    const log = await FileAuditLog.open(file, Buffer.alloc(32, 3));
+    log.append({ type: 'admin' });
+    log.append({ type: 'issue', lease: { id: 'l1', scope: ['a "quoted" \\ scope', 'ünï'] }, ttlMs: 5 });
+    // An event naming an envelope field: stringified whole, the chain still holds.
+    log.append({ type: 'admin', seq: 99, prev: 'forged', hash: 'forged' });
+    await log.close();
+    const text = readFileSync(file, 'utf8');
+    expect(verifyChain(text)).toEqual({ ok: true, records: 3 });
+    const [first, second] = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(Object.keys(first!)).toEqual(['seq', 'ts', 'type', 'prev', 'hash']);
+    expect(second).toEqual({ seq: 2, ts: expect.any(String), type: 'issue', lease: { id: 'l1', scope: ['a "quoted" \\ scope', 'ünï'] }, ttlMs: 5, prev: first!['hash'], hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
   it('digests secrets with a per-deployment key created 0600', async () => {
     const d = dir();
     const keyFile = join(d, 'hmac.key');

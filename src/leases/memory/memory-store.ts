@@ -28,6 +28,7 @@ import {
   checkSelection,
   checkTaskId,
   checkTime,
+  pendingLease,
 } from '../store-rules.js';
 import {
   atMaxTtl,
@@ -182,22 +183,7 @@ export class MemoryLeaseStore implements LeaseStore {
     }
     if (this.#leases.has(lease.id)) throw leaseIdTaken(lease.id);
 
-    const created = freezeLease({
-      id: lease.id,
-      state: 'pending',
-      owner: lease.owner,
-      trustDomain: lease.trustDomain,
-      taskId: lease.taskId,
-      provider: lease.provider,
-      providerKind: lease.providerKind,
-      scope: [...lease.scope],
-      handle: lease.handle,
-      issuedAt: lease.issuedAt,
-      expiresAt: lease.expiresAt,
-      maxExpiresAt: lease.maxExpiresAt,
-      renewals: 0,
-      ...(lease.idempotencyKey === undefined ? {} : { idempotencyKey: lease.idempotencyKey }),
-    });
+    const created = pendingLease(lease);
     this.#leases.set(created.id, created);
     this.#pending.add(created.id);
     let task = this.#byTask.get(created.taskId);

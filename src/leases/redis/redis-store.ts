@@ -29,6 +29,7 @@ import {
   checkSelection,
   checkTaskId,
   checkTime,
+  pendingLease,
   placementKey,
 } from '../store-rules.js';
 import {
@@ -72,7 +73,7 @@ import type {
   SweepResult,
 } from '../store.js';
 import { DEFAULT_SHARD_COUNT, leaseStoreKeys, type ShardKeys } from './keys.js';
-import { fieldsFromFlatReply, fieldsFromPackedReply, leaseFromFields, pendingLeaseFields } from './lease-hash.js';
+import { fieldsFromPackedReply, leaseFromFields, pendingLeaseFields } from './lease-hash.js';
 import { registerLeaseScripts, runLeaseScript, type RedisConnection } from './lease-scripts.js';
 import { createRedisClient, duplicateForBulk, type RedisClientOptions } from './redis-client.js';
 import { RedisContext, scoredPairs, unexpectedReply } from './redis-context.js';
@@ -253,7 +254,7 @@ export class RedisLeaseStore implements LeaseStore {
       });
       const code = reply[0];
       if (code === ScriptResult.Created) {
-        const created = leaseFromFields(lease.id, fieldsFromFlatReply(fields, 0));
+        const created = pendingLease(lease);
         this.#rememberPending(created);
         return { outcome: 'created', lease: created };
       }
