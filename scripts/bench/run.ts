@@ -28,7 +28,7 @@ const WARMUP_S = 2;
  * of it, so a phase of a busy machine (other tenants, the hypervisor's steal) weighs on a case and
  * its floor alike, and the target is judged on the median round.
  */
-const ROUNDS = 5;
+const ROUNDS = 7;
 const ROUND_S = 3;
 const SOAK_S = 60;
 const PROFILE_S = 8;
