@@ -202,8 +202,9 @@ describe('warrant agent (memory store)', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .pop()!;
     expect(summary).toMatchObject({ matched: 3, failed: 0 });
-    await eventually(async () => (!existsSync(join(agent.dir, 'out/orders.token')) && !existsSync(join(agent.dir, 'out/reports.header')) ? true : undefined));
-    expect(existsSync(join(agent.dir, 'out/orders.env'))).toBe(false);
+    // A credential's files go one after another: wait for every one of them.
+    const files = ['out/orders.token', 'out/orders.env', 'out/reports.header'].map((f) => join(agent.dir, f));
+    await eventually(async () => (files.every((f) => !existsSync(f)) ? true : undefined));
     await eventually(async () => (readFileSync(join(agent.dir, 'out/orders.json.events'), 'utf8').includes('removed') ? true : undefined));
     const health = await api(agent.socket, 'GET', '/healthz');
     const creds = health.body['credentials'] as { name: string; state: string; trigger?: string }[];
