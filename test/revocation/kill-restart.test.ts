@@ -13,7 +13,7 @@ import { DevAuthority } from '../../src/identity/index.js';
 import { RedisLeaseStore, createRedisClient, type LeaseStore } from '../../src/leases/index.js';
 import { WARRANT_SCHEMA } from '../../src/policy/index.js';
 import { AGENT_ID, DEFAULT_POLICY, OPERATOR_ID, SERVER_ID, TD, storeKeysGlob } from '../support/harness.js';
-import { freePort, startUntil, stop } from '../support/processes.js';
+import { freeFixedPort, startUntil, stop } from '../support/processes.js';
 
 const REDIS_URL = process.env['WARRANT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -73,12 +73,13 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'policies'));
   writeFileSync(join(dir, 'policies', 'schema.cedarschema'), WARRANT_SCHEMA);
   writeFileSync(join(dir, 'policies', 'main.cedar'), DEFAULT_POLICY);
-  grpcAddress = `127.0.0.1:${await freePort()}`;
+  // The restarted server must listen where the clients connect: a port outside the ephemeral range.
+  grpcAddress = `127.0.0.1:${await freeFixedPort()}`;
   writeFileSync(
     join(dir, 'config.yaml'),
     stringify({
       grpc: { listen: grpcAddress, certFile: 'server.pem', keyFile: 'server-key.pem' },
-      http: { listen: `127.0.0.1:${await freePort()}` },
+      http: { listen: '127.0.0.1:0' },
       identity: { trustBundles: [{ trustDomain: TD, bundleFile: 'bundle.pem' }], admins: [OPERATOR_ID] },
       policy: { dir: 'policies' },
       store: { kind: 'redis', url: REDIS_URL, keyPrefix },
