@@ -59,17 +59,22 @@ export function pairs(reply: readonly unknown[], from: number, operation: string
   return { fields, next: i };
 }
 
-/** The fields of a hash a script packed as one JSON array (field, value, …). */
-export function packedFields(value: unknown, operation: string): Fields {
+/** A list a script packed as one JSON array: far cheaper for the client to read than a nested reply. */
+export function packedList(value: unknown, operation: string): unknown[] {
   if (typeof value !== 'string') throw unexpectedReply(operation);
-  let flat: unknown;
+  let list: unknown;
   try {
-    flat = JSON.parse(value);
+    list = JSON.parse(value);
   } catch {
     throw unexpectedReply(operation);
   }
-  if (!Array.isArray(flat)) throw unexpectedReply(operation);
-  return pairs(flat, 0, operation).fields;
+  if (!Array.isArray(list)) throw unexpectedReply(operation);
+  return list;
+}
+
+/** The fields of a hash a script packed as one JSON array (field, value, …). */
+export function packedFields(value: unknown, operation: string): Fields {
+  return pairs(packedList(value, operation), 0, operation).fields;
 }
 
 export function hgetallFields(value: unknown, operation: string): Fields | undefined {

@@ -15,7 +15,7 @@ import type {
   TaskRecord,
 } from '../task.js';
 import { taskKeys, type TaskKeys } from './keys.js';
-import { decodeDeviation, decodeTask, encodeDeviation, packedFields, pairs, taskFields } from './records.js';
+import { decodeDeviation, decodeTask, encodeDeviation, packedFields, packedList, pairs, taskFields } from './records.js';
 import { taskStoreFailure, unexpectedReply } from './redis-failure.js';
 import { registerTaskScripts, runTaskScript, type TaskRedis, type TaskScriptName } from './scripts.js';
 
@@ -145,15 +145,8 @@ export class RedisTaskStore implements TaskStore {
     const keys: string[] = [];
     for (const r of items) for (const k of r.keys) keys.push(k);
     // One JSON text for every reservation's arguments: far cheaper than as many script arguments.
-    const packed = await this.#script('reserve', keys, [JSON.stringify(items.map((r) => [...r.args, String(r.keys.length)]))], false);
-    // All the replies come as one JSON text: far cheaper to read than as many nested replies.
-    let replies: unknown;
-    try {
-      replies = typeof packed === 'string' ? JSON.parse(packed) : undefined;
-    } catch {
-      throw unexpectedReply('reserve');
-    }
-    if (!Array.isArray(replies) || replies.length !== items.length || !replies.every(Array.isArray)) throw unexpectedReply('reserve');
+    const replies = packedList(await this.#script('reserve', keys, [JSON.stringify(items.map((r) => [...r.args, String(r.keys.length)]))], false), 'reserve');
+    if (replies.length !== items.length || !replies.every(Array.isArray)) throw unexpectedReply('reserve');
     return replies as unknown[][];
   }
 
