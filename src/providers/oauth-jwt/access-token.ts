@@ -1,5 +1,6 @@
-import { sign, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import { SigningThread, type SigningThreadOptions } from './signing-thread.js';
 
 /** The claims of a JWT access token warrant signs (RFC 9068 §2.2), as introspection reports them. */
 export interface AccessTokenClaims {
@@ -45,26 +46,25 @@ const MAX_TOKEN_LENGTH = 16_384;
 const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'task_id'];
 
 /**
- * Signs access tokens as compact JWS by hand: one synchronous crypto.sign per token with a
- * pre-imported key and a pre-encoded header is several times faster than jose on the hot path.
+ * Signs access tokens as compact JWS by hand: a pre-encoded header, and one crypto.sign per token
+ * with a pre-imported key, made on the signing thread when tokens are asked for together.
  */
 export class AccessTokenSigner {
-  readonly #privateKey: KeyObject;
   readonly #encodedHeader: string;
+  readonly #thread: SigningThread;
 
-  constructor(privateKey: KeyObject, kid: string) {
-    this.#privateKey = privateKey;
+  constructor(privateKey: KeyObject, kid: string, options: SigningThreadOptions = {}) {
     this.#encodedHeader = base64url(JSON.stringify({ alg: ALG, typ: ACCESS_TOKEN_TYP, kid }));
+    this.#thread = new SigningThread(privateKey, options);
   }
 
-  sign(claims: AccessTokenClaims): string {
+  async sign(claims: AccessTokenClaims): Promise<string> {
     const signingInput = `${this.#encodedHeader}.${base64url(JSON.stringify(claims))}`;
-    // ieee-p1363 gives the fixed 64-byte r||s that JWS requires (RFC 7518 §3.4), not DER.
-    const signature = sign('sha256', Buffer.from(signingInput, 'ascii'), {
-      key: this.#privateKey,
-      dsaEncoding: 'ieee-p1363',
-    });
-    return `${signingInput}.${signature.toString('base64url')}`;
+    return `${signingInput}.${await this.#thread.sign(signingInput)}`;
+  }
+
+  close(): Promise<void> {
+    return this.#thread.close();
   }
 }
 

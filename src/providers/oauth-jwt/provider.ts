@@ -11,11 +11,14 @@ import type {
 import { quoteForMessage } from '../message-text.js';
 import { AccessTokenSigner, actorClaims, verifyAccessTokenWith, type AccessTokenClaims } from './access-token.js';
 import type { OAuthJwtConfig } from './config.js';
+import type { SigningThreadOptions } from './signing-thread.js';
 import { resolveScopeWithin } from '../oauth-scope.js';
 import { loadSigningKey, type PublicJwk, type SigningKey } from '../signing-key.js';
 
 export interface OAuthJwtDeps {
   readonly clock: Clock;
+  /** Where tokens are signed (default: a worker thread when tokens are asked for together). */
+  readonly signing?: SigningThreadOptions;
 }
 
 /**
@@ -38,12 +41,12 @@ export class OAuthJwtProvider implements CredentialProvider {
   readonly #jwks: { readonly keys: readonly PublicJwk[] };
   #closed = false;
 
-  private constructor(name: string, config: OAuthJwtConfig, clock: Clock, key: SigningKey) {
+  private constructor(name: string, config: OAuthJwtConfig, clock: Clock, key: SigningKey, signing: SigningThreadOptions | undefined) {
     this.name = name;
     this.#config = config;
     this.#clock = clock;
     this.#key = key;
-    this.#signer = new AccessTokenSigner(key.privateKey, key.publicJwk.kid);
+    this.#signer = new AccessTokenSigner(key.privateKey, key.publicJwk.kid, signing);
     this.#ceiling = new Set(config.scopes);
     // RFC 7519 §4.1.3: a single audience may be a plain string.
     this.#audienceClaim = config.audience.length === 1 ? config.audience[0]! : config.audience;
@@ -61,7 +64,7 @@ export class OAuthJwtProvider implements CredentialProvider {
    */
   static async create(name: string, config: OAuthJwtConfig, deps: OAuthJwtDeps): Promise<OAuthJwtProvider> {
     const key = await loadSigningKey(config.signingKeyFile, `providers.${name}.signingKeyFile`);
-    return new OAuthJwtProvider(name, config, deps.clock, key);
+    return new OAuthJwtProvider(name, config, deps.clock, key, deps.signing);
   }
 
   /** The token's jti is the lease id, so the lease id is all revocation and introspection need. */
@@ -123,7 +126,7 @@ export class OAuthJwtProvider implements CredentialProvider {
     const iat = Math.floor(this.#clock.now() / 1000);
     const exp = Math.floor(lease.expiresAt / 1000);
     if (exp <= iat) throw new WarrantError('ERR_LEASE_NOT_RENEWABLE', `lease ${lease.id} has expired`);
-    return this.#issue({ jti: lease.id, owner: lease.owner, taskId: lease.taskId, scope: lease.scope, iat, exp, actorChain }).credential;
+    return (await this.#issue({ jti: lease.id, owner: lease.owner, taskId: lease.taskId, scope: lease.scope, iat, exp, actorChain })).credential;
   }
 
   /** Nothing to undo here: the token stays well-formed until exp, and introspection reports the lease revoked. */
@@ -133,6 +136,7 @@ export class OAuthJwtProvider implements CredentialProvider {
 
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#signer.close();
   }
 
   /** The public signing key, for /.well-known/jwks.json. */
@@ -145,7 +149,7 @@ export class OAuthJwtProvider implements CredentialProvider {
     return verifyAccessTokenWith(token, this.#key.publicKey, this.#config.issuer, nowMs);
   }
 
-  #issue(t: {
+  async #issue(t: {
     jti: string;
     owner: string;
     taskId: string;
@@ -153,7 +157,7 @@ export class OAuthJwtProvider implements CredentialProvider {
     iat: number;
     exp: number;
     actorChain?: readonly string[] | undefined;
-  }): { credential: OAuthTokenCredential; expiresAt: number } {
+  }): Promise<{ credential: OAuthTokenCredential; expiresAt: number }> {
     const scope = t.scope.join(' ');
     const delegation = actorClaims(t.owner, t.actorChain);
     // Claim order is fixed so equal inputs sign equal bytes; scope is omitted when empty (RFC 9068 §2.2.3).
@@ -173,7 +177,7 @@ export class OAuthJwtProvider implements CredentialProvider {
     return {
       credential: {
         kind: 'oauth_token',
-        accessToken: this.#signer.sign(claims),
+        accessToken: await this.#signer.sign(claims),
         tokenType: 'Bearer',
         expiresAt,
         scope: [...t.scope],
