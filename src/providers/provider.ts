@@ -115,6 +115,16 @@ export interface CredentialProvider {
   readonly localRevocation?: boolean;
 
   /**
+   * OPTIONAL capability: true when mint() creates nothing outside this process (oauth-jwt signs a
+   * token here; it grants nothing until it is delivered, and it is delivered only once its lease
+   * is active). The service may then mint while the pending lease is written and the task counts
+   * it, and drops what was made if either fails or refuses. A wrapper whose mint() does anything
+   * more must not claim it. Absent means false: mint() runs only once the lease is written pending
+   * and counted, so nothing exists at the provider without a lease record.
+   */
+  readonly localMint?: boolean;
+
+  /**
    * OPTIONAL: replaces the credential warrant itself uses at the backend (like Vault's
    * rotate-root) with a fresh one only warrant knows, stores it where the config says, and goes on
    * using it. Throws ERR_ROTATION_UNSUPPORTED when the config gives it nowhere to store it.

@@ -13,7 +13,7 @@ import {
 import { parseSpiffeId, type Workload } from '../identity/index.js';
 import type { LeaseEvent, LeaseEventBus, LeaseFilter, LeaseSelection, LeaseStore } from '../leases/index.js';
 import type { Decision, PolicyEngine } from '../policy/index.js';
-import { OAuthJwtProvider, type CredentialProvider } from '../providers/index.js';
+import { OAuthJwtProvider, type CredentialProvider, type MintRequest, type MintResult } from '../providers/index.js';
 import { errorSummary, type MassRevocation, type MassRevocationResult, type Revoker } from '../revocation/index.js';
 import { MemoryApprovalStore, MemoryTaskStore, type Approval, type ApprovalStore, type ReserveOutcome, type TaskRecord, type TaskStore } from '../tasks/index.js';
 import { stampPolicyVersion } from './audit-stamp.js';
@@ -216,6 +216,29 @@ export class WarrantService {
 
     // The store picks where the lease lives (with its task, or where retries of this key look).
     const id = store.newLeaseId({ owner: caller.spiffeId, taskId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }, now);
+    const mintRequest: MintRequest = {
+      leaseId: id,
+      owner: caller.spiffeId,
+      trustDomain: caller.trustDomain,
+      taskId,
+      scope,
+      issuedAt: now,
+      expiresAt,
+      ...(task.chain.length === 0 ? {} : { actorChain: task.chain }),
+    };
+    // A provider whose mint creates nothing outside this process (CredentialProvider.localMint)
+    // mints while the lease is written and counted: what it made is used only once the task has
+    // accepted the lease, and delivered only once the lease is active. Any other mint waits for
+    // both (and for an approval to be spent); so does a request with an idempotency key, which may
+    // turn out to be a retry (or a conflict) once the store has looked.
+    const early =
+      provider.localMint === true && approval === undefined && retryOf === undefined && idempotencyKey === undefined
+        ? provider.mint(mintRequest).then(
+            (result): { result: MintResult } => ({ result }),
+            (error: unknown): { error: unknown } => ({ error }),
+          )
+        : undefined;
+
     const created = await store.createPending(
       {
         id,
@@ -281,18 +304,14 @@ export class WarrantService {
       }
     }
 
-    let minted;
+    let minted: MintResult;
     try {
-      minted = await provider.mint({
-        leaseId: id,
-        owner: caller.spiffeId,
-        trustDomain: caller.trustDomain,
-        taskId,
-        scope,
-        issuedAt: now,
-        expiresAt,
-        ...(task.chain.length === 0 ? {} : { actorChain: task.chain }),
-      });
+      if (early === undefined) minted = await provider.mint(mintRequest);
+      else {
+        const made = await early;
+        if ('error' in made) throw made.error;
+        minted = made.result;
+      }
     } catch (err) {
       decisionRecord(true);
       audit.append({ type: 'issue', outcome: 'mint_failed', workload: who(caller), lease: { id, provider: provider.name, task: taskId }, error: errorCode(err) });

@@ -43,6 +43,75 @@ describe('issue when the provider fails', () => {
   });
 });
 
+describe('a provider that mints nothing outside the process (localMint) mints while the lease is written and counted', () => {
+  /** The same requests against a provider that claims localMint and one that does not. */
+  const both = async <T>(run: (f: Awaited<ReturnType<typeof serviceFixture>>) => Promise<T>): Promise<{ local: T; counted: T }> => {
+    const local = await serviceFixture();
+    local.provider.localMint = true;
+    const counted = await serviceFixture();
+    return { local: await run(local), counted: await run(counted) };
+  };
+  const auditShape = (records: Record<string, unknown>[]) =>
+    records.filter((r) => r['type'] === 'decision' || r['type'] === 'issue' || r['type'] === 'task').map((r) => [r['type'], r['outcome'] ?? r['phase'] ?? null]);
+
+  it('a task that refuses the lease: the same refusal, no lease left active, and what was minted meanwhile is never delivered', async () => {
+    const outcome = await both(async (f) => {
+      const budget = { maxCredentials: 1 };
+      const issueIn = (id: string) => f.service.issue(AGENT, { task: { id, purpose: '', attributes: {}, parentId: '', budget }, provider: 'api', scope: [], ttlMs: 60_000, idempotencyKey: '' });
+      const first = await issueIn('tb');
+      const refused = (await issueIn('tb').catch((e: unknown) => e)) as WarrantError;
+      const leases = await f.leasesOf('tb');
+      return {
+        code: refused.code,
+        message: refused.message.replace(/[0-9a-z]{26}/g, '<lease>'),
+        active: leases.filter((l) => l.state === 'active').map((l) => l.id === first.lease.id),
+        mints: f.provider.mints,
+        audit: auditShape(await f.auditRecords()),
+      };
+    });
+    expect(outcome.counted.code).toBe('ERR_TASK_BUDGET_EXHAUSTED');
+    // Minted while counted, then dropped: one more mint, nothing else differs.
+    expect(outcome.local.mints).toBe(2);
+    expect(outcome.counted.mints).toBe(1);
+    expect({ ...outcome.local, mints: 0 }).toEqual({ ...outcome.counted, mints: 0 });
+    expect(outcome.local.active).toEqual([true]);
+  });
+
+  it('a request with an idempotency key mints only once the store has looked: a retry or a conflict mints nothing', async () => {
+    const f = await serviceFixture();
+    f.provider.localMint = true;
+    const withKey = (ttlMs: number) =>
+      f.service.issue(AGENT, { task: { id: 'tk', purpose: '', attributes: {}, parentId: '' }, provider: 'api', scope: [], ttlMs, idempotencyKey: 'k1' });
+    const first = await withKey(60_000);
+    expect(f.provider.mints).toBe(1);
+    expect((await withKey(60_000)).lease.id).toBe(first.lease.id);
+    await expect(withKey(30_000)).rejects.toMatchObject({ code: 'ERR_IDEMPOTENCY_CONFLICT' });
+    expect(f.provider.mints).toBe(1);
+  });
+
+  it('a failed mint: the same error, lease, audit and task count as when it mints after the count', async () => {
+    const outcome = await both(async (f) => {
+      const issueIn = () =>
+        f.service.issue(AGENT, { task: { id: 'tm', purpose: '', attributes: {}, parentId: '', budget: { maxConcurrentLeases: 1 } }, provider: 'api', scope: [], ttlMs: 60_000, idempotencyKey: '' });
+      f.provider.failMint = new WarrantError('ERR_PROVIDER_UNAVAILABLE', 'provider api is unreachable');
+      const err = (await issueIn().catch((e: unknown) => e)) as WarrantError;
+      const [lease] = await f.leasesOf('tm');
+      f.provider.failMint = undefined;
+      // The failed lease no longer counts against the task: a task of one live lease takes the next.
+      const next = await issueIn();
+      return {
+        code: err.code,
+        lease: { state: lease?.state, trigger: lease?.trigger, reason: lease?.reason },
+        revoked: f.provider.revoked.length,
+        next: next.lease.state,
+        audit: auditShape(await f.auditRecords()),
+      };
+    });
+    expect(outcome.local).toEqual(outcome.counted);
+    expect(outcome.local).toMatchObject({ code: 'ERR_PROVIDER_UNAVAILABLE', lease: { state: 'expired', reason: 'mint failed' }, next: 'active' });
+  });
+});
+
 describe('crash between pending and active', () => {
   it('the reaper revokes a stale pending lease at the provider through its derivable handle', async () => {
     const f = await serviceFixture();

@@ -28,6 +28,8 @@ export class FaultyProvider implements CredentialProvider {
   failRevoke: WarrantError | undefined;
   readonly revoked: string[] = [];
   mints = 0;
+  /** Claims CredentialProvider.localMint (the inner oauth-jwt provider mints nothing outside the process). */
+  localMint = false;
   constructor(inner: CredentialProvider) {
     this.inner = inner;
   }

@@ -31,6 +31,8 @@ export class OAuthJwtProvider implements CredentialProvider {
   readonly limits: ProviderLimits;
   /** Revoking a token is its lease leaving `active` (introspection then reports it inactive): nothing to call. */
   readonly localRevocation = true;
+  /** A token is signed here and grants nothing until it is delivered. */
+  readonly localMint = true;
 
   readonly #config: OAuthJwtConfig;
   readonly #clock: Clock;
