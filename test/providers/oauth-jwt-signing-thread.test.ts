@@ -73,6 +73,14 @@ describe('SigningThread', () => {
     }
   });
 
+  it('refuses an input with a line break (batches travel one input a line), and signs the rest of its batch', async () => {
+    const t = thread(privateKey, { minBatch: 1 });
+    const batch = inputs(4, 'lines');
+    const answers = await Promise.allSettled([...batch, `${batch[0]!}\n${batch[1]!}`].map((input) => t.sign(input)));
+    expect(answers[4]).toMatchObject({ status: 'rejected', reason: { message: 'a signing input holds no line break' } });
+    answers.slice(0, 4).forEach((a, i) => expect(a.status === 'fulfilled' && verifies(publicKey, batch[i]!, a.value)).toBe(true));
+  });
+
   it('close() stops the worker; what it owed and what comes later is signed here', async () => {
     const t = thread(privateKey, { minBatch: 1 });
     const owed = inputs(30, 'owed');
