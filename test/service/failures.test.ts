@@ -70,7 +70,7 @@ describe('a provider that mints nothing outside the process (localMint) mints wh
       };
     });
     expect(outcome.counted.code).toBe('ERR_TASK_BUDGET_EXHAUSTED');
-    // Minted while counted, then dropped: one more mint, nothing else differs.
+    // Minted while the lease was written and counted, then dropped: one more mint, nothing else differs.
     expect(outcome.local.mints).toBe(2);
     expect(outcome.counted.mints).toBe(1);
     expect({ ...outcome.local, mints: 0 }).toEqual({ ...outcome.counted, mints: 0 });
