@@ -58,8 +58,8 @@ function signEs256(key: KeyObject, signingInput: string): string {
 /**
  * ES256 signatures made on a worker thread when requests come together: signing is the largest
  * single cost of an issue (tens of microseconds each), and on the event loop it delays every other
- * call. Signatures requested in one turn of the event loop go to the worker as one message; a lone
- * request while the worker is idle is signed at once, here. A worker that fails or exits hands its
+ * call. Signatures requested in one turn of the event loop go to the worker together (`maxBatch`
+ * a message); a lone request while the worker is idle is signed at once, here. A worker that fails or exits hands its
  * batches back to be signed here, and the next batch starts a new one; after `maxFailures` the
  * thread is given up and everything is signed here. Same key, same bytes either way.
  */
