@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import { SigningThread, type SigningThreadOptions } from './signing-thread.js';
+import { SigningThread } from './signing-thread.js';
 
 /** The claims of a JWT access token warrant signs (RFC 9068 §2.2), as introspection reports them. */
 export interface AccessTokenClaims {
@@ -53,9 +53,9 @@ export class AccessTokenSigner {
   readonly #encodedHeader: string;
   readonly #thread: SigningThread;
 
-  constructor(privateKey: KeyObject, kid: string, options: SigningThreadOptions = {}) {
+  constructor(privateKey: KeyObject, kid: string) {
     this.#encodedHeader = base64url(JSON.stringify({ alg: ALG, typ: ACCESS_TOKEN_TYP, kid }));
-    this.#thread = new SigningThread(privateKey, options);
+    this.#thread = new SigningThread(privateKey);
   }
 
   async sign(claims: AccessTokenClaims): Promise<string> {

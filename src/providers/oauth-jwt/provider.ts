@@ -11,14 +11,11 @@ import type {
 import { quoteForMessage } from '../message-text.js';
 import { AccessTokenSigner, actorClaims, verifyAccessTokenWith, type AccessTokenClaims } from './access-token.js';
 import type { OAuthJwtConfig } from './config.js';
-import type { SigningThreadOptions } from './signing-thread.js';
 import { resolveScopeWithin } from '../oauth-scope.js';
 import { loadSigningKey, type PublicJwk, type SigningKey } from '../signing-key.js';
 
 export interface OAuthJwtDeps {
   readonly clock: Clock;
-  /** Where tokens are signed (default: a worker thread when tokens are asked for together). */
-  readonly signing?: SigningThreadOptions;
 }
 
 /**
@@ -43,12 +40,12 @@ export class OAuthJwtProvider implements CredentialProvider {
   readonly #jwks: { readonly keys: readonly PublicJwk[] };
   #closed = false;
 
-  private constructor(name: string, config: OAuthJwtConfig, clock: Clock, key: SigningKey, signing: SigningThreadOptions | undefined) {
+  private constructor(name: string, config: OAuthJwtConfig, clock: Clock, key: SigningKey) {
     this.name = name;
     this.#config = config;
     this.#clock = clock;
     this.#key = key;
-    this.#signer = new AccessTokenSigner(key.privateKey, key.publicJwk.kid, signing);
+    this.#signer = new AccessTokenSigner(key.privateKey, key.publicJwk.kid);
     this.#ceiling = new Set(config.scopes);
     // RFC 7519 §4.1.3: a single audience may be a plain string.
     this.#audienceClaim = config.audience.length === 1 ? config.audience[0]! : config.audience;
@@ -66,7 +63,7 @@ export class OAuthJwtProvider implements CredentialProvider {
    */
   static async create(name: string, config: OAuthJwtConfig, deps: OAuthJwtDeps): Promise<OAuthJwtProvider> {
     const key = await loadSigningKey(config.signingKeyFile, `providers.${name}.signingKeyFile`);
-    return new OAuthJwtProvider(name, config, deps.clock, key, deps.signing);
+    return new OAuthJwtProvider(name, config, deps.clock, key);
   }
 
   /** The token's jti is the lease id, so the lease id is all revocation and introspection need. */
