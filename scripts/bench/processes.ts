@@ -119,6 +119,21 @@ export function cpuSecondsOf(pid: number): number | undefined {
   }
 }
 
+/**
+ * The main thread's time on a CPU and time runnable but waiting for one (the scheduler's run queue), in
+ * seconds so far, from /proc/<pid>/task/<tid>/schedstat; undefined once it is gone or where the
+ * kernel keeps no schedstat. Read for a process's main thread (whose id is the process's).
+ */
+export function mainThreadSchedSeconds(pid: number): { running: number; waiting: number } | undefined {
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    if (running === undefined || waiting === undefined || Number.isNaN(running) || Number.isNaN(waiting)) return undefined;
+    return { running: running / 1e9, waiting: waiting / 1e9 };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident set size in bytes, or undefined once the process is gone. */
 export function rssOf(pid: number): number | undefined {
   try {

@@ -15,7 +15,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { summariseCpuProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
 import { ISSUE_PATH, RENEW_PATH, issueRequestFrame, renewRequestFrame, type TaskBudget } from './grpc-frames.js';
 import { latenciesOf, opsPerSecondByPeriod, runH2load, type ClientCertShim, type H2loadResult } from './h2load.js';
-import { cpuSecondsOf, isRunning, machineCpuSeconds, rssOf, startChild, stopAllChildren, stopChild, waitForLine, type Child } from './processes.js';
+import { cpuSecondsOf, isRunning, machineCpuSeconds, mainThreadSchedSeconds, rssOf, startChild, stopAllChildren, stopChild, waitForLine, type Child } from './processes.js';
 
 // ── what the bench does ──────────────────────────────────────────────────────────────────────
 const CLIENTS = 4;
@@ -275,6 +275,9 @@ interface Measured {
   /** CPU other processes used during the run (machine busy time minus server, h2load and Redis). */
   readonly othersCpuSeconds: number;
   readonly stealSeconds: number;
+  /** The server's main thread: seconds on a CPU, and runnable but waiting for one (NaN where unknown). */
+  readonly mainRunningSeconds: number;
+  readonly mainWaitingSeconds: number;
   readonly counted: number;
   /** h2load's per-call logs, to read latencies from. */
   readonly logFiles: readonly string[];
@@ -320,6 +323,7 @@ async function measureOnce(c: Case, shim: ClientCertShim, rate: number, round: n
   const requests = Math.max(IN_FLIGHT * 10, Math.round(rate * ROUND_S));
   const before = await settled(c.counter);
   const cpuBefore = cpuSecondsOf(c.serverPid) ?? Number.NaN;
+  const schedBefore = mainThreadSchedSeconds(c.serverPid);
   const redisBefore = redisPid === undefined ? Number.NaN : (cpuSecondsOf(redisPid) ?? Number.NaN);
   const machineBefore = machineCpuSeconds();
   const logFile = join(tmp, `latency-${bodySeq}.tsv`);
@@ -333,6 +337,7 @@ async function measureOnce(c: Case, shim: ClientCertShim, rate: number, round: n
     outputFile: join(tmp, `h2load-${bodySeq}.out`),
   });
   const cpuAfter = cpuSecondsOf(c.serverPid) ?? Number.NaN;
+  const schedAfter = mainThreadSchedSeconds(c.serverPid);
   const redisAfter = redisPid === undefined ? Number.NaN : (cpuSecondsOf(redisPid) ?? Number.NaN);
   const machineAfter = machineCpuSeconds();
   const after = await settled(c.counter);
@@ -350,7 +355,19 @@ async function measureOnce(c: Case, shim: ClientCertShim, rate: number, round: n
   const redisCpuSeconds = redisAfter - redisBefore;
   const othersCpuSeconds = machineAfter.busy - machineBefore.busy - serverCpuSeconds - h2.cpuSeconds - (Number.isNaN(redisCpuSeconds) ? 0 : redisCpuSeconds);
   const stealSeconds = machineAfter.steal - machineBefore.steal;
-  return { name: c.name, h2, serverCpuSeconds, redisCpuSeconds, othersCpuSeconds, stealSeconds, counted, logFiles: [logFile] };
+  const sched = (f: 'running' | 'waiting') => (schedBefore === undefined || schedAfter === undefined ? Number.NaN : schedAfter[f] - schedBefore[f]);
+  return {
+    name: c.name,
+    h2,
+    serverCpuSeconds,
+    redisCpuSeconds,
+    othersCpuSeconds,
+    stealSeconds,
+    mainRunningSeconds: sched('running'),
+    mainWaitingSeconds: sched('waiting'),
+    counted,
+    logFiles: [logFile],
+  };
 }
 
 /** A case's rounds as one run: counts, times and CPU summed, latencies over every call of every round. */
@@ -379,6 +396,8 @@ function combined(name: string, runs: readonly Measured[]): Measured {
     redisCpuSeconds: sum((m) => m.redisCpuSeconds),
     othersCpuSeconds: sum((m) => m.othersCpuSeconds),
     stealSeconds: sum((m) => m.stealSeconds),
+    mainRunningSeconds: sum((m) => m.mainRunningSeconds),
+    mainWaitingSeconds: sum((m) => m.mainWaitingSeconds),
     counted: sum((m) => m.counted),
     logFiles,
   };
@@ -551,6 +570,12 @@ async function bench(): Promise<void> {
     `server CPU per call: echo ${int(echoCpu * 1e6)} µs; IssueTaskCredential ${int(perCall(issueWarm) * 1e6)} µs (${pct(echoCpu / perCall(issueWarm))} of echo's rate), ` +
       `new task per call ${int(perCall(issueUnique) * 1e6)} µs (${pct(echoCpu / perCall(issueUnique))}), RenewLease ${int(perCall(renew) * 1e6)} µs (${pct(echoCpu / perCall(renew))})`,
   );
+  // A main thread that is runnable but not running waits for a CPU that the server's other threads,
+  // Redis, h2load or other tenants hold: on a machine this small, that bounds a server as much as its own work.
+  const mainThread = (m: Measured) => `on a CPU ${pct(m.mainRunningSeconds / m.h2.seconds)}, waiting for one ${pct(m.mainWaitingSeconds / m.h2.seconds)}`;
+  if (!Number.isNaN(issueWarm.mainWaitingSeconds)) {
+    say(`server main thread over the runs (schedstat): echo ${mainThread(echo1)}; IssueTaskCredential ${mainThread(issueWarm)}`);
+  }
   const issueShare = medianShare.issueWarm;
   const pass = issueShare >= ISSUE_TARGET;
   say(`target IssueTaskCredential ≥ ${pct(ISSUE_TARGET)} of the echo floor (median round): ${pass ? 'PASS' : 'MISS'} (${nf1.format(issueShare * 100)} %)`);
