@@ -1,7 +1,8 @@
-// A redis-server of the test's own on a free loopback port, so a test may stop and restart it.
+// A redis-server of the test's own on a free loopback port, so a test may stop and restart it: the
+// port lies below the ephemeral range, so no outgoing connection takes it while the server is down.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort } from './processes.js';
+import { freeFixedPort } from './processes.js';
 
 export interface PrivateRedis {
   readonly url: string;
@@ -16,7 +17,7 @@ export interface PrivateRedisOptions {
 }
 
 export async function privateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
-  const port = await freePort();
+  const port = await freeFixedPort();
   const persistence =
     options.persistDir === undefined
       ? ['--save', '', '--appendonly', 'no']
