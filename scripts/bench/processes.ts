@@ -120,9 +120,9 @@ export function cpuSecondsOf(pid: number): number | undefined {
 }
 
 /**
- * The main thread's time on a CPU and time runnable but waiting for one (the scheduler's run queue), in
- * seconds so far, from /proc/<pid>/task/<tid>/schedstat; undefined once it is gone or where the
- * kernel keeps no schedstat. Read for a process's main thread (whose id is the process's).
+ * A process's main thread (whose thread id is the process id): its time on a CPU and its time
+ * runnable but waiting for one (the scheduler's run queue), in seconds so far, from
+ * /proc/<pid>/task/<pid>/schedstat; undefined once it is gone or where the kernel keeps no schedstat.
  */
 export function mainThreadSchedSeconds(pid: number): { running: number; waiting: number } | undefined {
   try {
