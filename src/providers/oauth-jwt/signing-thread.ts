@@ -50,7 +50,11 @@ interface InFlight {
   readonly reject: (err: Error) => void;
 }
 
-/** The ES256 signature of a compact JWS signing input, base64url, made on the calling thread. */
+/**
+ * The ES256 signature of a compact JWS signing input, base64url, made on the calling thread. The
+ * worker's program makes the same call in its own text: a function's source cannot be lent to it,
+ * since how this module is compiled or transformed changes what that source names.
+ */
 function signEs256(key: KeyObject, signingInput: string): string {
   return sign('sha256', Buffer.from(signingInput, 'ascii'), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
 }
@@ -59,9 +63,10 @@ function signEs256(key: KeyObject, signingInput: string): string {
  * ES256 signatures made on a worker thread when requests come together: signing is the largest
  * single cost of an issue (tens of microseconds each), and on the event loop it delays every other
  * call. Signatures requested in one turn of the event loop go to the worker together (`maxBatch`
- * a message); a lone request while the worker is idle is signed at once, here. A worker that fails or exits hands its
- * batches back to be signed here, and the next batch starts a new one; after `maxFailures` the
- * thread is given up and everything is signed here. Same key, same bytes either way.
+ * a message); a lone request while the worker is idle is signed at once, here. A worker that fails
+ * or exits hands its batches back to be signed here, and the next batch starts a new one; after
+ * `maxFailures` the thread is given up and everything is signed here. Same key, same bytes either
+ * way.
  */
 export class SigningThread {
   readonly #key: KeyObject;
