@@ -28,8 +28,9 @@ const WARMUP_S = 2;
  * echo run follows the last round. A case's ratio in a round is to the floor measured on either
  * side of it (for the target case, the runs right before and right after it), so a phase of a
  * busy machine (other tenants, the hypervisor's steal) weighs on a case and its floor alike; the
- * target is judged on the median round. The machine's speed moves by up to a quarter within
- * seconds here, so one round says little and the median of many is what is steady.
+ * target is judged on the median round. The machine's speed moves by half or more within a
+ * minute here (the echo floor alone), so one round says little and the median of many is what is
+ * steady.
  */
 const ROUNDS = 9;
 const ROUND_S = 3;
