@@ -65,6 +65,20 @@ class ReverseWriter {
       this.#buf[--this.#pos] = n;
       return;
     }
+    if (n < 0x1_0000_0000) {
+      // Below 2^32 the unsigned shift does what the division below does, at a fraction of its cost.
+      const length = n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
+      this.#room(length);
+      const buf = this.#buf;
+      let p = (this.#pos -= length);
+      let rest = n >>> 0;
+      while (rest >= 128) {
+        buf[p++] = (rest & 0x7f) | 0x80;
+        rest >>>= 7;
+      }
+      buf[p] = rest;
+      return;
+    }
     let length = 1;
     for (let rest = Math.floor(n / 128); rest > 0; rest = Math.floor(rest / 128)) length++;
     this.#room(length);
@@ -96,17 +110,19 @@ class ReverseWriter {
   utf8(s: string): number {
     const n = s.length;
     if (n <= SHORT_STRING) {
-      let ascii = true;
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) > 0x7f) {
-          ascii = false;
-          break;
-        }
+      // Copied a byte a character while the string is ASCII (one pass); anything else is written
+      // again, over the same place, by Buffer's UTF-8 writer.
+      this.#room(n);
+      const buf = this.#buf;
+      const start = this.#pos - n;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[start + i] = c;
       }
-      if (ascii) {
-        this.#room(n);
-        this.#pos -= n;
-        for (let i = 0; i < n; i++) this.#buf[this.#pos + i] = s.charCodeAt(i);
+      if (i === n) {
+        this.#pos = start;
         return n;
       }
     }
@@ -144,7 +160,7 @@ function uint32(field: number, n: number | undefined): void {
 
 function int64(field: number, n: Int64 | undefined): void {
   if (n === undefined) return;
-  const value = typeof n === 'number' ? n : Number(n.toString());
+  const value = typeof n === 'number' ? n : Number(typeof n === 'string' ? n : n.toString());
   if (value === 0) return;
   w.signed(value);
   w.varint(key(field, VARINT));
