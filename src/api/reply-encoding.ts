@@ -110,8 +110,8 @@ class ReverseWriter {
   utf8(s: string): number {
     const n = s.length;
     if (n <= SHORT_STRING) {
-      // Copied a byte a character while the string is ASCII (one pass); anything else is written
-      // again, over the same place, by Buffer's UTF-8 writer.
+      // Copied a byte a character while the string is ASCII (one pass). A string that is not goes
+      // to Buffer's UTF-8 writer instead; what was copied of it lies below the message, unused.
       this.#room(n);
       const buf = this.#buf;
       const start = this.#pos - n;
