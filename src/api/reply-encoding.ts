@@ -160,7 +160,7 @@ function uint32(field: number, n: number | undefined): void {
 
 function int64(field: number, n: Int64 | undefined): void {
   if (n === undefined) return;
-  const value = typeof n === 'number' ? n : Number(typeof n === 'string' ? n : n.toString());
+  const value = typeof n === 'number' ? n : Number(n.toString());
   if (value === 0) return;
   w.signed(value);
   w.varint(key(field, VARINT));
